@@ -1,0 +1,262 @@
+"""Loading a bundle into the warehouse with every row accounted for.
+
+For each file: rows in the file = loaded + quarantined + exact duplicates.
+The whole bundle loads in one transaction, so a crash leaves the warehouse as
+it was. Within one bundle a key given twice with different content is a
+conflict (all versions quarantined); across bundles the newest load wins.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from features.staging import build_staging, install_macros
+from pipeline.contract import REQUIRED_TABLES, TABLES, Table
+from pipeline.ingest import bundle as b
+from pipeline.ingest import readers as r
+from pipeline.ingest.validate import HeaderProblem, errors_sql, key_label_sql, key_sql, map_header
+from pipeline.warehouse import ensure_schema
+
+
+@dataclass
+class FileResult:
+    file: str
+    table: str | None
+    rows: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    status: str = "loaded"  # loaded | rejected | skipped | ignored
+    message: str = ""
+    format: str | None = None
+    encoding: str | None = None
+    sha256: str = ""
+    bytes: int = 0
+
+
+@dataclass
+class IngestResult:
+    load_id: int
+    bundle: str
+    files: list[FileResult] = field(default_factory=list)
+    missing_tables: list[str] = field(default_factory=list)
+    staging_rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def missing_required(self) -> list[str]:
+        return [t for t in self.missing_tables if t in REQUIRED_TABLES]
+
+    def to_json(self) -> dict:
+        return {
+            "load_id": self.load_id,
+            "bundle": self.bundle,
+            "files": [asdict(f) for f in self.files],
+            "missing_tables": self.missing_tables,
+            "missing_required_tables": self.missing_required,
+            "staging_rows": self.staging_rows,
+        }
+
+
+Progress = Callable[[str], None]
+
+
+def ingest_bundle(con: duckdb.DuckDBPyConnection, bundle: Path, encoding: str = "auto",
+                  progress: Progress | None = None) -> IngestResult:
+    ensure_schema(con)
+    install_macros(con)
+    say = progress or (lambda _msg: None)
+    with tempfile.TemporaryDirectory(prefix="feidan-ingest-") as tmp:
+        workdir = Path(tmp)
+        files = b.discover(bundle, workdir)
+        con.execute("begin transaction")
+        try:
+            load_id = con.execute("select coalesce(max(load_id), 0) + 1 from load_runs").fetchone()[0]
+            con.execute(
+                "insert into load_runs values (?, ?, now()::timestamp, null, 'running', null)",
+                [load_id, str(bundle)])
+            result = IngestResult(load_id, str(bundle))
+            results = {f.name: _ignored(f) for f in files if f.table is None}
+            seen_hashes = _already_loaded(con)
+            for table in TABLES.values():
+                mine = [f for f in files if f.table == table.name]
+                for res in _load_table(con, table, mine, load_id, encoding, workdir, seen_hashes, say):
+                    results[res.file] = res
+            result.files = [results[f.name] for f in files]
+            _record_loads(con, load_id, result.files)
+            say("building staging tables")
+            result.staging_rows = build_staging(con)
+            result.missing_tables = [t for t, n in result.staging_rows.items() if n == 0]
+            con.execute(
+                "update load_runs set finished_at = now()::timestamp, status = 'ok', missing_tables = ? "
+                "where load_id = ?", [result.missing_tables, load_id])
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return result
+
+
+def _ignored(f: b.SourceFile) -> FileResult:
+    if b.is_ground_truth(f.name):
+        why = "ground truth of a generated bundle, not CRM data"
+    elif f.format is None:
+        why = f"unsupported file type {Path(f.name).suffix or '(none)'} (use .csv, .txt, .parquet or .xlsx)"
+    else:
+        why = "file name starts with no table name (" + ", ".join(TABLES) + ")"
+    return FileResult(f.name, None, status="ignored", message=why, format=f.format,
+                      sha256=f.sha256, bytes=f.bytes)
+
+
+def _already_loaded(con) -> dict[tuple[str, str], tuple[str, int, int]]:
+    rows = con.execute(
+        "select table_name, sha256, file, load_id, rows from loads where status = 'loaded'").fetchall()
+    return {(t, h): (f, lid, n) for t, h, f, lid, n in rows}
+
+
+def _load_table(con, table: Table, files: list[b.SourceFile], load_id: int, encoding: str,
+                workdir: Path, seen: dict, say: Progress) -> list[FileResult]:
+    cols = table.column_names
+    con.execute(
+        f"""create or replace temp table _load_rows (file_seq integer, file varchar, line bigint,
+        {', '.join(f'{c} varchar' for c in cols)}, extra json,
+        errors struct(col varchar, reason varchar)[], record varchar)""")
+    results: list[FileResult] = []
+    rejects: dict[int, tuple[list[str], list[r.ParserReject]]] = {}
+    for seq, src in enumerate(files):
+        res = FileResult(src.name, table.name, format=src.format, sha256=src.sha256, bytes=src.bytes)
+        results.append(res)
+        earlier = seen.get((table.name, src.sha256))
+        if earlier:
+            res.status = "skipped"
+            res.rows = res.duplicates = earlier[2]
+            res.message = f"identical to {earlier[0]} (load {earlier[1]}); nothing changed"
+            continue
+        say(f"reading {src.name}")
+        try:
+            parsed = _read(con, src, encoding, workdir)
+            res.encoding = parsed.encoding
+            mapping, extras = map_header(table, parsed.header)
+        except (r.FileRejected, b.DecodeError, HeaderProblem) as exc:
+            res.status, res.message = "rejected", f"{src.name}: {exc}"
+            continue
+        _append_rows(con, table, seq, src.name, parsed.header, mapping, extras)
+        rejects[seq] = (parsed.header, parsed.rejects)
+        seen[(table.name, src.sha256)] = (src.name, load_id, -1)  # a copy later in this bundle
+    _settle(con, table, load_id, results, rejects)
+    for (t, h), (name, lid, n) in list(seen.items()):
+        if lid == load_id and n == -1:
+            seen[(t, h)] = (name, lid, next(x.rows for x in results if x.file == name))
+    for res in results:  # a copy of a file earlier in this bundle now knows its row count
+        if res.status == "skipped" and res.rows == -1:
+            res.rows = res.duplicates = seen[(table.name, res.sha256)][2]
+    return results
+
+
+def _read(con, src: b.SourceFile, encoding: str, workdir: Path) -> r.Parsed:
+    if src.format == "parquet":
+        return r.read_parquet(con, src)
+    if src.format == "xlsx":
+        return r.read_xlsx(con, src)
+    return r.read_csv(con, src, b.detect_encoding(src.path, encoding), workdir)
+
+
+def _append_rows(con, table: Table, seq: int, name: str, header: list[str],
+                 mapping: dict[str, int], extras: list[int]) -> None:
+    """_parsed (positional text) -> _load_rows (canonical columns + errors)."""
+    selected = ", ".join(
+        f"f{mapping[c]} as {c}" if c in mapping else f"null::varchar as {c}" for c in table.column_names)
+    params: dict = {"seq": seq, "file": name}
+    if extras:
+        pairs = []
+        for i, pos in enumerate(extras):
+            params[f"x{i}"] = header[pos - 1]
+            pairs.append(f"$x{i}, f{pos}")
+        extra_sql = f"json_object({', '.join(pairs)})"
+    else:
+        extra_sql = "null::json"
+    n_fields = len(header)
+    record_sql = "concat_ws(',', " + ", ".join(f"coalesce(f{i}, '')" for i in range(1, n_fields + 1)) + ")"
+    con.execute(
+        f"""insert into _load_rows
+        select $seq, $file, line, {', '.join(table.column_names)}, extra, errors,
+               case when len(errors) > 0 then record end
+        from (select *, {errors_sql(table)} as errors
+              from (select line, {selected}, {extra_sql} as extra, {record_sql} as record from _parsed))""",
+        params)
+    con.execute("drop table if exists _parsed")
+
+
+def _settle(con, table: Table, load_id: int, results: list[FileResult],
+            rejects: dict[int, tuple[list[str], list[r.ParserReject]]]) -> None:
+    """Decide each row's status for the whole bundle, then write raw, quarantine and counts."""
+    cols = ", ".join(table.column_names)
+    value_of = "case q_col " + " ".join(f"when '{c}' then {c}" for c in table.column_names) + " end"
+    con.execute(
+        f"""create or replace temp table _settled as
+        with base as (
+            select *, len(errors) > 0 as bad, {key_sql(table)} as k from _load_rows
+        ),
+        dedup as (
+            select *, case when not bad then row_number() over (
+                partition by bad, {cols} order by file_seq, line) end as dup_rank
+            from base
+        ),
+        keyed as (
+            select *, count(*) over (partition by (not bad and dup_rank = 1), k) as versions
+            from dedup
+        )
+        select *,
+            case when bad then 'quarantined' when dup_rank > 1 then 'duplicate'
+                 when versions > 1 then 'quarantined' else 'loaded' end as row_status,
+            case when bad then errors[1].col when dup_rank = 1 and versions > 1
+                 then '{table.key[0]}' end as q_col,
+            case when bad then array_to_string(list_transform(errors, lambda e: e.col || ': ' || e.reason), '; ')
+                 when dup_rank = 1 and versions > 1
+                 then 'duplicate key (' || {key_label_sql(table)} || ') with different content: '
+                      || versions || ' versions in this bundle, none loaded' end as q_reason
+        from keyed""")
+    con.execute(
+        f"insert into raw_{table.name} select ?, file, line, {cols}, extra, row_status from _settled",
+        [load_id])
+    con.execute(
+        f"""insert into quarantine
+        select ?, '{table.name}', file, line, q_col, q_reason, {value_of},
+               coalesce(record, concat_ws(',', {', '.join(f"coalesce({c}, '')" for c in table.column_names)}))
+        from _settled where row_status = 'quarantined' order by file_seq, line""", [load_id])
+    counts = {
+        (seq, status): n
+        for seq, status, n in con.execute(
+            "select file_seq, row_status, count(*) from _settled group by all").fetchall()
+    }
+    for seq, res in enumerate(results):
+        if res.status != "loaded":
+            continue
+        header, parser_rejects = rejects.get(seq, ([], []))
+        for rj in parser_rejects:
+            col = header[rj.field_index - 1] if rj.field_index and rj.field_index <= len(header) else None
+            con.execute("insert into quarantine values (?, ?, ?, ?, ?, ?, null, ?)",
+                        [load_id, table.name, res.file, rj.line, col, rj.reason, rj.record])
+        res.loaded = counts.get((seq, "loaded"), 0)
+        res.duplicates = counts.get((seq, "duplicate"), 0)
+        res.quarantined = counts.get((seq, "quarantined"), 0) + len(parser_rejects)
+        res.rows = res.loaded + res.duplicates + res.quarantined
+        notes = []
+        if res.quarantined:
+            notes.append(f"{res.quarantined} row(s) quarantined")
+        if res.duplicates:
+            notes.append(f"{res.duplicates} exact duplicate row(s) loaded once")
+        res.message = "; ".join(notes)
+    con.execute("drop table _settled; drop table _load_rows")
+
+
+
+def _record_loads(con, load_id: int, files: list[FileResult]) -> None:
+    con.executemany(
+        "insert into loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[load_id, f.file, f.table, f.format, f.encoding, f.sha256, f.bytes, f.rows, f.loaded,
+          f.quarantined, f.duplicates, f.status, f.message] for f in files])

@@ -1,0 +1,106 @@
+"""Row checks of the contract, as SQL built from pipeline.contract.
+
+Only the contract's own column names and fixed messages go into the SQL text;
+nothing a CRM file says (headers, values) is ever formatted into SQL.
+The parse macros are the ones staging uses (features/staging/macros.sql), so a
+row that passes here types exactly the same way in stg_<table>.
+"""
+
+from __future__ import annotations
+
+from pipeline import contract as k
+from pipeline.contract import Column, Table, header_lookup, normalise_header
+
+ENUM_PARSERS = [
+    (k.TIERS, "parse_tier"), (k.SEGMENTS, "parse_segment"), (k.CHANNELS, "parse_channel"),
+    (k.DIRECTIONS, "parse_direction"), (k.PRODUCT_TYPES, "parse_product_type"),
+    (k.DEAL_STATUSES, "parse_deal_status"), (k.FIELDS, "parse_field"),
+]
+KIND_PARSERS = {
+    k.DATE: ("parse_date", "not a date (expected YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD)"),
+    k.TIMESTAMP: ("parse_timestamp", "not a date-time (expected YYYY-MM-DD HH:MM[:SS])"),
+    k.MONTH: ("parse_month", "not a month (expected YYYY-MM)"),
+    k.MONEY: ("parse_money", "not an amount (expected 1234.5 or \"1,234.50\")"),
+    k.NUMBER: ("parse_number", "not a number"),
+}
+
+
+def enum_parser(col: Column) -> str:
+    for values, macro in ENUM_PARSERS:
+        if col.values == values:
+            return macro
+    raise KeyError(f"no parse macro for enumeration of {col.name}")
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class HeaderProblem(ValueError):
+    pass
+
+
+def map_header(table: Table, header: list[str]) -> tuple[dict[str, int], list[int]]:
+    """canonical column -> 1-based field position, and positions of extra columns.
+
+    Raises HeaderProblem when a required column is missing or a column is given twice.
+    """
+    lookup = header_lookup(table)
+    mapping: dict[str, int] = {}
+    extras: list[int] = []
+    for pos, text in enumerate(header, start=1):
+        canonical = lookup.get(normalise_header(text))
+        if canonical is None:
+            extras.append(pos)
+        elif canonical in mapping:
+            first = header[mapping[canonical] - 1]
+            raise HeaderProblem(
+                f"column {canonical} is given twice (headers {first!r} and {text!r})")
+        else:
+            mapping[canonical] = pos
+    missing = [c for c in table.required_columns if c.name not in mapping]
+    if missing:
+        names = ", ".join(f"{c.name} ({c.alias})" for c in missing)
+        raise HeaderProblem(f"missing required column{'s' if len(missing) > 1 else ''}: {names}")
+    return mapping, extras
+
+
+def check_expressions(col: Column) -> list[tuple[str, str]]:
+    """(condition that marks the value bad, reason) for one column, in check order."""
+    c = col.name
+    present = f"clean_text({c}) is not null"
+    checks = []
+    if col.required:
+        checks.append((f"clean_text({c}) is null", "missing value in a required column"))
+    if col.kind in KIND_PARSERS:
+        macro, reason = KIND_PARSERS[col.kind]
+        checks.append((f"{present} and {macro}({c}) is null", f"{reason}"))
+        if col.strictly_positive:
+            checks.append((f"{macro}({c}) <= 0", "must be greater than zero"))
+        elif col.minimum is not None:
+            checks.append((f"{macro}({c}) < {col.minimum}", "must not be negative"))
+    elif col.kind == k.ENUM:
+        allowed = ", ".join(f"{en}/{zh}" for en, zh in col.values.items())
+        checks.append((f"{present} and {enum_parser(col)}({c}) is null",
+                       f"unknown value (expected one of {allowed})"))
+    return checks
+
+
+def errors_sql(table: Table) -> str:
+    """A SQL expression: list of {col, reason} structs for the row's bad values."""
+    items = [
+        f"case when {cond} then {{'col': {_lit(col.name)}, 'reason': {_lit(reason)}}} end"
+        for col in table.columns
+        for cond, reason in check_expressions(col)
+    ]
+    return f"list_filter([{', '.join(items)}], lambda e: e is not null)"
+
+
+def key_sql(table: Table) -> str:
+    return " || chr(31) || ".join(f"coalesce(trim({c}), '')" for c in table.key)
+
+
+def key_label_sql(table: Table) -> str:
+    """A readable `customer_id=C1, month=2026-10` for messages."""
+    parts = [f"'{c}=' || coalesce(trim({c}), '')" for c in table.key]
+    return " || ', ' || ".join(parts)

@@ -1,0 +1,73 @@
+"""Opening the DuckDB warehouse and creating its bookkeeping tables.
+
+Everyone gets the connection from here, so every connection has the same
+offline-safe configuration (no extension downloads) and resource limits.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from pipeline.contract import TABLES
+from pipeline.settings import Settings
+
+
+def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = Path(settings.warehouse)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    config = {
+        # offline machine: only the built-in extensions exist; never try to fetch one
+        "autoinstall_known_extensions": "false",
+        "autoload_known_extensions": "true",
+        "memory_limit": settings.duckdb_memory_limit,
+        "threads": str(settings.duckdb_threads),
+    }
+    if settings.duckdb_temp_dir:
+        config["temp_directory"] = str(settings.duckdb_temp_dir)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseBusy(
+                f"{path} is in use by another process (DuckDB allows one writer); "
+                "wait for the other run to finish"
+            ) from exc
+        raise
+    con.execute(f"set TimeZone = '{_safe_tz(settings.timezone)}'")
+    return con
+
+
+class WarehouseBusy(RuntimeError):
+    pass
+
+
+def _safe_tz(tz: str) -> str:
+    # Time zone names come from settings, but still: allow only zone-name characters.
+    if not tz.replace("/", "").replace("_", "").replace("-", "").replace("+", "").isalnum():
+        raise ValueError(f"not a time zone name: {tz!r}")
+    return tz
+
+
+def read_sql(package: str, name: str) -> str:
+    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the bookkeeping tables and one raw table per contract table."""
+    con.execute(read_sql("pipeline.sql", "schema.sql"))
+    for table in TABLES.values():
+        cols = ",\n  ".join(f"{c} varchar" for c in table.column_names)
+        con.execute(
+            f"""create table if not exists raw_{table.name} (
+  load_id integer not null,
+  source_file varchar not null,
+  line bigint not null,
+  {cols},
+  extra json,
+  row_status varchar not null  -- loaded | quarantined | duplicate
+)"""
+        )
