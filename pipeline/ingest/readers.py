@@ -13,7 +13,9 @@ the first row is line 2 as well, so numbers read the same in every format.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -65,7 +67,9 @@ def read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, encoding: str, wor
         {"path": str(utf8_path)},
     )
     rejects = [
-        ParserReject(int(line), _field_index(col_name), _parser_reason(kind, msg), (text or "").strip("\r\n"))
+        ParserReject(int(line), _field_index(col_name),
+                     _parser_reason(kind, msg, (text or "").strip("\r\n"), delim, len(header)),
+                     (text or "").strip("\r\n"))
         for line, col_name, kind, msg, text in con.execute(
             """select line, any_value(column_name), any_value(error_type::varchar),
                       any_value(error_message), any_value(csv_line)
@@ -102,13 +106,11 @@ def _field_index(col_name: str | None) -> int | None:
     return None
 
 
-def _parser_reason(kind: str, message: str) -> str:
+def _parser_reason(kind: str, message: str, record: str, delim: str, expected: int) -> str:
     if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
-        # DuckDB: "Expected Number of Columns: 3 Found: 2"
-        nums = [int(t) for t in message.replace(":", " ").split() if t.isdigit()]
-        if len(nums) >= 2:
-            return f"row has {nums[1]} fields but the header has {nums[0]}"
-        return "row has a different number of fields than the header"
+        # DuckDB stops counting at the first surplus field: count them ourselves
+        found = len(next(csv.reader(io.StringIO(record), delimiter=delim), []))
+        return f"row has {found} fields but the header has {expected}"
     if kind == "UNQUOTED VALUE":
         return "unterminated or stray quote (\") in this record"
     if kind == "LINE SIZE OVER MAXIMUM":

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+# Offline machine: no telemetry, and Prefect state stays inside the test run.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+# The smallest valid bundle: the four required tables, a couple of rows each.
+BASE_FILES = {
+    "managers.csv": "manager_id,manager_name,branch_id,tier,hire_date,exit_date,phone\n"
+                    "M1,张伟,B1,senior,2020-01-05,,13800000001\n"
+                    "M2,李娜,B1,junior,2021-03-04,,13800000002\n",
+    "customers.csv": "customer_id,customer_name,phone,birth_date,segment,opened_at,closed_at\n"
+                     "C1,赵敏,13900000001,1950-01-01,mass,2019-01-01,\n"
+                     "C2,钱进,13900000002,1980-02-02,private,2019-01-01,\n",
+    "assignments.csv": "customer_id,manager_id,start_date,end_date,reason\n"
+                       "C1,M1,2020-01-01,,\nC2,M2,2021-03-04,,\n",
+    "contacts.csv": "contact_id,manager_id,customer_id,contact_at,channel,duration_min,logged_at,note\n"
+                    "K1,M1,C1,2026-10-01 09:00,phone,5,2026-10-01 10:00:00,ok\n",
+}
+
+
+def write_bundle(folder: Path, files: dict[str, str | bytes], base: bool = True) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    content = {**(BASE_FILES if base else {}), **files}
+    for name, text in content.items():
+        if text is None:
+            continue
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        (folder / name).write_bytes(data)
+    return folder
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    """A real DuckDB warehouse file, opened for writing."""
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"),
+                         config={"autoinstall_known_extensions": "false"})
+    yield con
+    con.close()

@@ -1,0 +1,335 @@
+"""The bad-input corpus: each kind of broken export, the message it gets and the
+exact row accounting (rows = loaded + quarantined + exact duplicates)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import BASE_FILES, write_bundle
+
+from pipeline.ingest import ingest_bundle
+
+CONTACT_HEADER = "contact_id,manager_id,customer_id,contact_at,channel,duration_min,logged_at,note\n"
+TRANSFER_HEADER = ("transfer_id,customer_id,transfer_at,amount,direction,"
+                   "counterparty_name,counterparty_account,counterparty_bank\n")
+
+
+def load(con, folder, files, encoding="auto", base=True):
+    return ingest_bundle(con, write_bundle(folder, files, base=base), encoding)
+
+
+def by_file(result, name):
+    return next(f for f in result.files if f.file == name)
+
+
+def accounting(f):
+    assert f.rows == f.loaded + f.quarantined + f.duplicates, f
+    return (f.rows, f.loaded, f.quarantined, f.duplicates, f.status)
+
+
+def quarantined(con, file):
+    return con.execute(
+        "select line, column_name, reason from quarantine where file = ? order by line", [file]
+    ).fetchall()
+
+
+def test_wrong_encoding_declared_rejects_file_naming_line(warehouse, tmp_path):
+    gbk = ("customer_id,customer_name,phone,birth_date,segment,opened_at,closed_at\n"
+           "C1,赵敏,139,1950-01-01,mass,2019-01-01,\n").encode("gbk")
+    res = load(warehouse, tmp_path / "b", {"customers.csv": gbk}, encoding="utf-8")
+    f = by_file(res, "customers.csv")
+    assert accounting(f) == (0, 0, 0, 0, "rejected")
+    assert f.message.startswith("customers.csv: cannot be decoded as UTF-8")
+    assert "at line 2" in f.message
+    # the other files still load
+    assert accounting(by_file(res, "managers.csv")) == (2, 2, 0, 0, "loaded")
+    assert "customers" in res.missing_required
+
+
+def test_gbk_file_is_detected_and_text_kept(warehouse, tmp_path):
+    gbk = ("customer_id,customer_name,phone,birth_date,segment,opened_at,closed_at\n"
+           "C1,赵敏,139,1950-01-01,大众,2019-01-01,\nC2,钱进,138,1980-02-02,私行,2019-01-01,\n"
+           ).encode("gbk")
+    res = load(warehouse, tmp_path / "b", {"customers.csv": gbk})
+    f = by_file(res, "customers.csv")
+    assert accounting(f) == (2, 2, 0, 0, "loaded") and f.encoding == "gb18030"
+    assert warehouse.execute("select customer_name, segment from stg_customers order by 1 desc"
+                             ).fetchall() == [("钱进", "private"), ("赵敏", "mass")]
+
+
+def test_bytes_neither_utf8_nor_gb18030_reject_file(warehouse, tmp_path):
+    res = load(warehouse, tmp_path / "b", {"customers.csv": b"customer_id,opened_at\n\xff\xff\xff,x\n"})
+    f = by_file(res, "customers.csv")
+    assert f.status == "rejected"
+    assert "cannot be decoded as UTF-8" in f.message and "not GB18030/GBK either" in f.message
+
+
+def test_bom_and_chinese_headers_and_enum_values(warehouse, tmp_path):
+    text = ("\ufeff联系记录编号,客户经理编号,客户号,联系时间,渠道,时长(分钟),录入时间,备注\n"
+            "K1,M1,C1,2026/10/01 09:00,微信,3,2026-10-01 09:30,好\n"
+            "K2,M1,C1,2026-10-02 10:00:00,面访,,,\n")
+    res = load(warehouse, tmp_path / "b", {"contacts.csv": text.encode("utf-8")})
+    assert accounting(by_file(res, "contacts.csv")) == (2, 2, 0, 0, "loaded")
+    assert warehouse.execute("select contact_id, channel from stg_contacts order by 1").fetchall() == [
+        ("K1", "wechat"), ("K2", "visit")]
+
+
+def test_header_matching_ignores_case_and_spaces(warehouse, tmp_path):
+    text = " Contact_ID , MANAGER_ID,customer_id,contact_at,channel\nK1,M1,C1,2026-10-01 09:00,Phone\n"
+    res = load(warehouse, tmp_path / "b", {"contacts.csv": text})
+    assert accounting(by_file(res, "contacts.csv")) == (1, 1, 0, 0, "loaded")
+
+
+def test_missing_required_column_rejects_whole_file_only(warehouse, tmp_path):
+    res = load(warehouse, tmp_path / "b", {
+        "contacts.csv": "contact_id,manager_id,customer_id,channel\nK1,M1,C1,phone\n",
+        "contacts_2026-11.csv": CONTACT_HEADER + "K9,M1,C1,2026-11-01 09:00,phone,,,\n"})
+    f = by_file(res, "contacts.csv")
+    assert accounting(f) == (0, 0, 0, 0, "rejected")
+    assert f.message == "contacts.csv: missing required column: contact_at (联系时间)"
+    assert accounting(by_file(res, "contacts_2026-11.csv")) == (1, 1, 0, 0, "loaded")
+
+
+def test_unknown_column_kept_in_raw_layer(warehouse, tmp_path):
+    text = CONTACT_HEADER.rstrip("\n") + ",crm_region\nK1,M1,C1,2026-10-01 09:00,phone,,,,East\n"
+    res = load(warehouse, tmp_path / "b", {"contacts.csv": text})
+    assert accounting(by_file(res, "contacts.csv")) == (1, 1, 0, 0, "loaded")
+    assert warehouse.execute("select extra->>'crm_region' from raw_contacts").fetchone() == ("East",)
+
+
+def test_date_forms_good_and_bad(warehouse, tmp_path):
+    text = ("manager_id,branch_id,tier,hire_date\n"
+            "M1,B1,senior,2020-01-05\nM2,B1,junior,2021/03/04\nM3,B1,mid,20220607\n"
+            "M4,B1,mid,2022-13-01\nM5,B1,mid,05/06/2022\nM6,B1,mid,2022-02-30\n")
+    res = load(warehouse, tmp_path / "b", {"managers.csv": text})
+    assert accounting(by_file(res, "managers.csv")) == (6, 3, 3, 0, "loaded")
+    bad = quarantined(warehouse, "managers.csv")
+    assert [(line, col) for line, col, _ in bad] == [(5, "hire_date"), (6, "hire_date"), (7, "hire_date")]
+    assert all("not a date (expected YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD)" in r for *_, r in bad)
+    assert [str(d) for (d,) in warehouse.execute("select hire_date from stg_managers order by 1").fetchall()] == [
+        "2020-01-05", "2021-03-04", "2022-06-07"]
+
+
+def test_money_forms_and_bad_numbers(warehouse, tmp_path):
+    text = (TRANSFER_HEADER
+            + 'T1,C1,2026-10-03 10:00,"1,234.50",out,,,\n'
+            + "T2,C1,2026-10-03 11:00,99.9,in,,,\n"
+            + "T3,C1,2026-10-03 12:00,12a,out,,,\n"
+            + 'T4,C1,2026-10-03 12:00,"1,23,4",out,,,\n')
+    res = load(warehouse, tmp_path / "b", {"transfers.csv": text})
+    assert accounting(by_file(res, "transfers.csv")) == (4, 2, 2, 0, "loaded")
+    assert [(line, col) for line, col, _ in quarantined(warehouse, "transfers.csv")] == [
+        (4, "amount"), (5, "amount")]
+    assert warehouse.execute("select amount from stg_transfers order by transfer_id").fetchall() == [
+        (Decimal("1234.50"),), (Decimal("99.90"),)]
+
+
+def test_negative_and_zero_amounts_quarantined(warehouse, tmp_path):
+    text = (TRANSFER_HEADER + "T1,C1,2026-10-03 10:00,-500,out,,,\nT2,C1,2026-10-03 10:00,0,out,,,\n"
+            + "T3,C1,2026-10-03 10:00,5,out,,,\n")
+    res = load(warehouse, tmp_path / "b", {"transfers.csv": text})
+    assert accounting(by_file(res, "transfers.csv")) == (3, 1, 2, 0, "loaded")
+    assert quarantined(warehouse, "transfers.csv") == [
+        (2, "amount", "amount: must be greater than zero"),
+        (3, "amount", "amount: must be greater than zero")]
+
+
+def test_unknown_enum_value(warehouse, tmp_path):
+    text = CONTACT_HEADER + "K1,M1,C1,2026-10-01 09:00,telepathy,,,\nK2,M1,C1,2026-10-01 09:00,sms,,,\n"
+    res = load(warehouse, tmp_path / "b", {"contacts.csv": text})
+    assert accounting(by_file(res, "contacts.csv")) == (2, 1, 1, 0, "loaded")
+    [(line, col, reason)] = quarantined(warehouse, "contacts.csv")
+    assert (line, col) == (2, "channel")
+    assert reason.startswith("channel: unknown value (expected one of phone/电话, visit/面访")
+    assert warehouse.execute("select value from quarantine").fetchone() == ("telepathy",)
+
+
+def test_missing_key(warehouse, tmp_path):
+    text = CONTACT_HEADER + ",M1,C1,2026-10-01 09:00,phone,,,\n  ,M1,C1,2026-10-01 09:00,phone,,,\n"
+    res = load(warehouse, tmp_path / "b", {"contacts.csv": text})
+    assert accounting(by_file(res, "contacts.csv")) == (2, 0, 2, 0, "loaded")
+    assert quarantined(warehouse, "contacts.csv") == [
+        (2, "contact_id", "contact_id: missing value in a required column"),
+        (3, "contact_id", "contact_id: missing value in a required column")]
+
+
+def test_duplicate_key_with_different_content_quarantines_every_version(warehouse, tmp_path):
+    text = (CONTACT_HEADER + "K1,M1,C1,2026-10-01 09:00,phone,,,a\n"
+            + "K1,M1,C1,2026-10-01 09:00,phone,,,b\nK2,M1,C1,2026-10-01 09:00,phone,,,\n")
+    res = load(warehouse, tmp_path / "b", {"contacts.csv": text})
+    assert accounting(by_file(res, "contacts.csv")) == (3, 1, 2, 0, "loaded")
+    q = quarantined(warehouse, "contacts.csv")
+    assert [line for line, *_ in q] == [2, 3]
+    assert q[0][2] == ("duplicate key (contact_id=K1) with different content: "
+                       "2 versions in this bundle, none loaded")
+
+
+def test_exact_duplicates_loaded_once(warehouse, tmp_path):
+    row = "K1,M1,C1,2026-10-01 09:00,phone,,,same\n"
+    res = load(warehouse, tmp_path / "b", {"contacts.csv": CONTACT_HEADER + row * 3})
+    f = by_file(res, "contacts.csv")
+    assert accounting(f) == (3, 1, 0, 2, "loaded")
+    assert "2 exact duplicate row(s) loaded once" in f.message
+    assert warehouse.execute("select count(*) from stg_contacts").fetchone() == (1,)
+
+
+def test_empty_file_and_header_only(warehouse, tmp_path):
+    res = load(warehouse, tmp_path / "b", {"complaints.csv": "",
+                                           "deals.csv": "deal_id,customer_id,manager_id,created_at,status\n"})
+    empty = by_file(res, "complaints.csv")
+    assert accounting(empty) == (0, 0, 0, 0, "rejected")
+    assert empty.message == "complaints.csv: empty file: no header row"
+    assert accounting(by_file(res, "deals.csv")) == (0, 0, 0, 0, "loaded")
+    assert {"complaints", "deals"} <= set(res.missing_tables)
+    assert res.missing_required == []
+
+
+def test_ragged_rows(warehouse, tmp_path):
+    text = (CONTACT_HEADER + "K1,M1,C1,2026-10-01 09:00,phone\n"
+            + "K2,M1,C1,2026-10-01 09:00,phone,,,,,extra\n" + "K3,M1,C1,2026-10-01 09:00,phone,,,\n")
+    res = load(warehouse, tmp_path / "b", {"contacts.csv": text})
+    assert accounting(by_file(res, "contacts.csv")) == (3, 1, 2, 0, "loaded")
+    q = quarantined(warehouse, "contacts.csv")
+    assert q[0] == (2, "duration_min", "row has 5 fields but the header has 8")
+    assert q[1][0] == 3 and q[1][2] == "row has 10 fields but the header has 8"
+    assert warehouse.execute("select record from quarantine where line = 2").fetchone() == (
+        "K1,M1,C1,2026-10-01 09:00,phone",)
+    assert warehouse.execute("select contact_id, line from raw_contacts").fetchall() == [("K3", 4)]
+
+
+def test_embedded_newlines_in_quoted_notes(warehouse, tmp_path):
+    text = (CONTACT_HEADER + 'K1,M1,C1,2026-10-01 09:00,phone,,,"第一行\n第二行, with ""quotes"""\n'
+            + "K2,M1,C1,2026-10-01 09:00,bogus,,,\n")
+    res = load(warehouse, tmp_path / "b", {"contacts.csv": text})
+    assert accounting(by_file(res, "contacts.csv")) == (2, 1, 1, 0, "loaded")
+    assert warehouse.execute("select note from stg_contacts").fetchone() == ('第一行\n第二行, with "quotes"',)
+    # line numbers count records (as a spreadsheet shows them): K2 is record 3
+    assert [line for line, *_ in quarantined(warehouse, "contacts.csv")] == [3]
+
+
+def test_markup_and_formula_text_stored_as_is(warehouse, tmp_path):
+    text = CONTACT_HEADER + 'K1,M1,C1,2026-10-01 09:00,phone,,,"=HYPERLINK(""x"")<script>alert(1)</script>"\n'
+    load(warehouse, tmp_path / "b", {"contacts.csv": text})
+    assert warehouse.execute("select note from stg_contacts").fetchone() == (
+        '=HYPERLINK("x")<script>alert(1)</script>',)
+
+
+def test_tab_separated_txt(warehouse, tmp_path):
+    text = CONTACT_HEADER.replace(",", "\t") + "K1\tM1\tC1\t2026-10-01 09:00\tphone\t\t\ta, b\n"
+    res = load(warehouse, tmp_path / "b", {"contacts.csv": None, "contacts.txt": text})
+    assert accounting(by_file(res, "contacts.txt")) == (1, 1, 0, 0, "loaded")
+    assert warehouse.execute("select note from stg_contacts").fetchone() == ("a, b",)
+
+
+def test_xlsx_first_sheet_with_excel_row_numbers(warehouse, tmp_path):
+    import datetime as dt
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["客户号", "月份", "月末资产"])
+    ws.append(["C1", "2026-09", 1234.5])
+    ws.append(["C1", dt.datetime(2026, 10, 1), 100])
+    ws.append([None, None, None])
+    ws.append(["C2", "2026-10", "lots"])
+    wb.create_sheet("ignored").append(["x"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    res = load(warehouse, tmp_path / "b", {"balances.xlsx": buf.getvalue()})
+    assert accounting(by_file(res, "balances.xlsx")) == (3, 2, 1, 0, "loaded")
+    assert quarantined(warehouse, "balances.xlsx") == [
+        (5, "aum", 'aum: not an amount (expected 1234.5 or "1,234.50")')]
+    assert [(str(m), a) for m, a in warehouse.execute(
+        "select month, aum from stg_balances order by month").fetchall()] == [
+        ("2026-09-01", Decimal("1234.50")), ("2026-10-01", Decimal("100.00"))]
+
+
+def test_parquet_with_native_types(warehouse, tmp_path):
+    import datetime as dt
+
+    table = pa.table({
+        "transfer_id": ["T1", "T2"], "customer_id": ["C1", "C2"],
+        "transfer_at": pa.array([dt.datetime(2026, 10, 3, 9, 30), dt.datetime(2026, 10, 4, 15, 0)]),
+        "amount": pa.array([Decimal("1000.00"), Decimal("-1.00")], pa.decimal128(12, 2)),
+        "direction": ["out", "转入"],
+    })
+    folder = write_bundle(tmp_path / "b", {})
+    pq.write_table(table, folder / "transfers-part1.parquet")
+    res = ingest_bundle(warehouse, folder)
+    assert accounting(by_file(res, "transfers-part1.parquet")) == (2, 1, 1, 0, "loaded")
+    assert quarantined(warehouse, "transfers-part1.parquet") == [
+        (3, "amount", "amount: must be greater than zero")]
+    assert warehouse.execute("select transfer_at::varchar, amount from stg_transfers").fetchall() == [
+        ("2026-10-03 09:30:00", Decimal("1000.00"))]
+
+
+def test_zip_bundle_works_like_folder(warehouse, tmp_path):
+    zpath = tmp_path / "export.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for name, text in BASE_FILES.items():
+            zf.writestr(f"export/{name}", text)
+        zf.writestr("export/readme.pdf", b"%PDF")
+    res = ingest_bundle(warehouse, zpath)
+    assert accounting(by_file(res, "export.zip!export/contacts.csv")) == (1, 1, 0, 0, "loaded")
+    ignored = by_file(res, "export.zip!export/readme.pdf")
+    assert ignored.status == "ignored" and "unsupported file type .pdf" in ignored.message
+    assert res.missing_required == []
+
+
+def test_files_matching_no_table_are_reported_and_ignored(warehouse, tmp_path):
+    res = load(warehouse, tmp_path / "b", {"staff_list.csv": "a,b\n1,2\n", "labels.csv": "manager_id\nM1\n"})
+    assert by_file(res, "staff_list.csv").status == "ignored"
+    assert "starts with no table name" in by_file(res, "staff_list.csv").message
+    assert "ground truth" in by_file(res, "labels.csv").message
+
+
+def test_loading_the_same_bundle_twice_changes_nothing(warehouse, tmp_path):
+    folder = write_bundle(tmp_path / "b", {})
+    ingest_bundle(warehouse, folder)
+    before = warehouse.execute("select * from stg_contacts").fetchall()
+    raw_before = warehouse.execute("select count(*) from raw_contacts").fetchone()
+    again = ingest_bundle(warehouse, folder)
+    assert {f.status for f in again.files} == {"skipped"}
+    f = by_file(again, "contacts.csv")
+    assert accounting(f) == (1, 0, 0, 1, "skipped")
+    assert warehouse.execute("select * from stg_contacts").fetchall() == before
+    assert warehouse.execute("select count(*) from raw_contacts").fetchone() == raw_before
+
+
+def test_later_bundle_corrects_and_extends(warehouse, tmp_path):
+    ingest_bundle(warehouse, write_bundle(tmp_path / "b1", {}))
+    fix = ("managers.csv", "manager_id,branch_id,tier,hire_date,exit_date\n"
+           "M2,B1,junior,2021-03-04,2026-09-30\nM3,B2,mid,2026-01-01,\n")
+    ingest_bundle(warehouse, write_bundle(tmp_path / "b2", dict([fix])))
+    rows = warehouse.execute("select manager_id, exit_date::varchar, load_id from stg_managers order by 1").fetchall()
+    assert rows == [("M1", None, 1), ("M2", "2026-09-30", 2), ("M3", None, 2)]
+
+
+def test_missing_required_table_fails_the_cli(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    folder = write_bundle(tmp_path / "b", {"contacts.csv": None}, base=True)
+    result = CliRunner().invoke(app, ["ingest", "--input", str(folder), "--db", str(tmp_path / "w.duckdb"), "--json"])
+    assert result.exit_code == 1
+    assert '"missing_required_tables": ["contacts"]' in result.stdout
+    assert "required table(s) with no usable rows: contacts" in result.stderr
+
+
+@pytest.mark.parametrize("bundle", ["does-not-exist", "not-a-bundle.txt"])
+def test_unreadable_bundle_exits_2(tmp_path, bundle):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    (tmp_path / "not-a-bundle.txt").write_text("x")
+    result = CliRunner().invoke(app, ["ingest", "--input", str(tmp_path / bundle), "--db", str(tmp_path / "w.duckdb")])
+    assert result.exit_code == 2
+    assert bundle in result.stderr
