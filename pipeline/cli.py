@@ -156,6 +156,30 @@ def demo(
               f"print(duckdb.connect('{db}', read_only=True).sql('select * from loads'))\"")
 
 
+@app.command()
+def bench(
+    managers: Annotated[int, typer.Option(help="Number of account managers.")] = 2000,
+    months: Annotated[int, typer.Option(help="Months of history.")] = 12,
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    stages: Annotated[str, typer.Option(help="Comma-separated: generate, ingest.")] = "generate,ingest",
+    workdir: Annotated[Path, typer.Option(help="Where bundles and warehouses go.")] = Path("data/bench"),
+    keep: Annotated[bool, typer.Option("--keep", help="Keep (and reuse) the generated bundle.")] = False,
+) -> None:
+    """Time each stage (wall, rows/s, peak memory) and append to bench/results.md."""
+    from bench.run import run_bench
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    results = run_bench(managers, months, fmt, workdir, keep, stages.split(","), say=err.print)
+    table = Table(title=f"{managers:,} managers × {months} months ({fmt})")
+    for col in ("stage", "wall s", "rows", "rows/s", "peak RSS MiB"):
+        table.add_column(col, justify="left" if col == "stage" else "right")
+    for r in results:
+        table.add_row(r.stage, f"{r.seconds:.1f}", f"{r.rows:,}", f"{r.rows_per_s:,.0f}",
+                      f"{r.peak_rss_mib:,.0f}")
+    out.print(table)
+    out.print("appended to bench/results.md")
+
+
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=err, transient=False)

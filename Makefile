@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+# Offline by default: no Prefect telemetry, Prefect state inside the project.
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+
+.PHONY: demo test venv lint sample bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+demo: venv
+	$(BIN)/feidan demo
+
+# pytest exits 5 when it collected no tests: that is a broken suite, not a pass.
+test: venv
+	$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+
+lint: venv
+	$(BIN)/ruff check .
+
+# The committed sample bundle (~50 managers); regenerate after generator changes.
+sample: venv
+	rm -rf data/sample_bundle
+	$(BIN)/feidan generate --managers 50 --months 6 --seed 42 --out data/sample_bundle
+
+bench: venv
+	$(BIN)/feidan bench --managers 2000 --months 12
+
+clean:
+	rm -rf $(VENV) .prefect data/demo data/bench *.egg-info

@@ -1,0 +1,57 @@
+"""One benchmark stage in its own process, so its peak memory is its own.
+
+Usage: python -m bench.stage generate OUT MANAGERS MONTHS FORMAT SEED
+       python -m bench.stage ingest BUNDLE DB
+       python -m bench.stage scan BUNDLE
+Prints one JSON line: {"rows": N}.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str]) -> dict:
+    stage = argv[0]
+    if stage == "generate":
+        from pipeline.synth import generate_bundle
+
+        out, managers, months, fmt, seed = Path(argv[1]), int(argv[2]), int(argv[3]), argv[4], int(argv[5])
+        summary = generate_bundle(out, managers=managers, months=months, seed=seed, fmt=fmt)
+        return {"rows": sum(summary.rows.values())}
+    if stage == "ingest":
+        from pipeline.ingest import ingest_bundle
+        from pipeline.settings import Settings
+        from pipeline.warehouse import connect
+
+        con = connect(Settings.load(warehouse=Path(argv[2])))
+        result = ingest_bundle(con, Path(argv[1]))
+        con.close()
+        return {"rows": sum(f.rows for f in result.files)}
+    if stage == "scan":
+        return {"rows": scan_floor(Path(argv[1]))}
+    raise SystemExit(f"unknown stage {stage}")
+
+
+def scan_floor(bundle: Path) -> int:
+    """The physical floor: DuckDB reading every input file once, nothing else."""
+    import duckdb
+
+    con = duckdb.connect(config={"autoinstall_known_extensions": "false"})
+    total = 0
+    for path in sorted(bundle.iterdir()):
+        if path.name in ("labels.csv", "decoys.csv", "injected_errors.csv"):
+            continue
+        if path.suffix == ".parquet":
+            total += con.execute("select count(*) from read_parquet(?)", [str(path)]).fetchone()[0]
+        elif path.suffix == ".csv":
+            total += con.execute(
+                "select count(*) from read_csv(?, all_varchar = true, header = true)", [str(path)]
+            ).fetchone()[0]
+    return total
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1:])))
