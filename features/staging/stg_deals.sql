@@ -1,15 +1,10 @@
--- stg_deals: one row per deal_id, typed; the newest load wins (a deal's status moves on).
+-- stg_deals: one row per deal_id (a deal's status moves on between exports); typed. When a later load repeats a key,
+-- the newest load wins (the raw layer keeps every version).
 with source as (
     select * from raw_deals where row_status = 'loaded'
 ),
 
-newest as (
-    select *
-    from source
-    qualify row_number() over (partition by trim(deal_id) order by load_id desc, line desc) = 1
-),
-
-final as (
+typed as (
     select
         trim(deal_id)                    as deal_id,
         trim(customer_id)                as customer_id,
@@ -24,8 +19,27 @@ final as (
         parse_date(maturity_date)        as maturity_date,
         clean_text(recording_id)         as recording_id,
         clean_text(lost_reason)          as lost_reason,
-        load_id
-    from newest
+        load_id,
+        line
+    from source
+),
+
+-- Only keys given more than once need choosing; a group-by finds them without
+-- sorting the whole table. Keys match null-safely (an empty new_value is a value).
+repeated_keys as (
+    select deal_id from typed group by all having count(*) > 1
+),
+
+newest_of_repeated as (
+    select *
+    from typed semi join repeated_keys r on typed.deal_id is not distinct from r.deal_id
+    qualify row_number() over (partition by deal_id order by load_id desc, line desc) = 1
+),
+
+final as (
+    select * exclude (line) from typed anti join repeated_keys r on typed.deal_id is not distinct from r.deal_id
+    union all
+    select * exclude (line) from newest_of_repeated
 )
 
 select * from final

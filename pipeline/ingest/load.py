@@ -184,11 +184,11 @@ def _append_rows(con, table: Table, seq: int, name: str, header: list[str],
     con.execute(
         f"""insert into _load_rows
         select $seq, $file, line, {', '.join(table.column_names)}, extra, errors,
-               case when len(errors) > 0 then record end
+               case when len(errors) > 0 then {record_sql} end  -- kept only for rejected rows
         from (select *, {errors_sql(table)} as errors
-              from (select line, {selected}, {extra_sql} as extra, {record_sql} as record from _parsed))""",
+              from (select *, {selected}, {extra_sql} as extra from _parsed))""",
         params)
-    con.execute("drop table if exists _parsed")
+    r.drop_parsed(con)
 
 
 def _settle(con, table: Table, load_id: int, results: list[FileResult],
@@ -196,19 +196,30 @@ def _settle(con, table: Table, load_id: int, results: list[FileResult],
     """Decide each row's status for the whole bundle, then write raw, quarantine and counts."""
     cols = ", ".join(table.column_names)
     value_of = "case q_col " + " ".join(f"when '{c}' then {c}" for c in table.column_names) + " end"
+    # Exact duplicates share their key, so only rows whose key occurs more than once
+    # need the (expensive) whole-row comparison; every other good row simply loads.
     con.execute(
         f"""create or replace temp table _settled as
         with base as (
             select *, len(errors) > 0 as bad, {key_sql(table)} as k from _load_rows
         ),
-        dedup as (
-            select *, case when not bad then row_number() over (
-                partition by bad, {cols} order by file_seq, line) end as dup_rank
-            from base
+        repeated_keys as (
+            select k from base where not bad group by k having count(*) > 1
         ),
-        keyed as (
-            select *, count(*) over (partition by (not bad and dup_rank = 1), k) as versions
-            from dedup
+        single as (
+            select *, case when bad then null else 1 end as dup_rank, 1 as versions
+            from base where bad or k not in (select k from repeated_keys)
+        ),
+        ranked as (
+            select *, row_number() over (partition by {cols} order by file_seq, line) as dup_rank
+            from base where not bad and k in (select k from repeated_keys)
+        ),
+        multi as (
+            select *, count(*) filter (where dup_rank = 1) over (partition by k) as versions
+            from ranked
+        ),
+        settled as (
+            select * from single union all by name select * from multi
         )
         select *,
             case when bad then 'quarantined' when dup_rank > 1 then 'duplicate'
@@ -219,7 +230,7 @@ def _settle(con, table: Table, load_id: int, results: list[FileResult],
                  when dup_rank = 1 and versions > 1
                  then 'duplicate key (' || {key_label_sql(table)} || ') with different content: '
                       || versions || ' versions in this bundle, none loaded' end as q_reason
-        from keyed""")
+        from settled""")
     con.execute(
         f"insert into raw_{table.name} select ?, file, line, {cols}, extra, row_status from _settled",
         [load_id])

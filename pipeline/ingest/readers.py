@@ -77,27 +77,41 @@ def read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, encoding: str, wor
         ).fetchall()
     ]
     # Parsed rows keep file order (insertion order); give each the record number it
-    # had, skipping the numbers of the records the parser rejected.
-    con.execute(
-        """create or replace temp table _parsed as
-        with counted as (select count(*) as n from _raw_rows),
-        reject_lines as (select distinct line from _rejects),
-        all_lines as (
-            select range as line
-            from range(2, (select n from counted) + (select count(*) from reject_lines) + 2)
-        ),
-        good_lines as (
-            select line, row_number() over (order by line) - 1 as k
-            from all_lines anti join reject_lines using (line)
-        )
-        select g.line, r.* exclude (k)
-        -- rowids of a fresh table are contiguous in insertion order (offset inside a transaction)
-        from (select rowid - (select min(rowid) from _raw_rows) as k, * from _raw_rows) r
-        join good_lines g using (k)
-        order by g.line"""
-    )
-    con.execute("drop table _raw_rows; drop table if exists _rejects; drop table if exists _reject_scans")
+    # had, skipping the numbers of the records the parser rejected. Rowids of a fresh
+    # table are contiguous in insertion order (offset inside a transaction).
+    if not rejects:
+        con.execute(
+            """create or replace temp view _parsed as
+            select rowid - (select min(rowid) from _raw_rows) + 2 as line, * from _raw_rows""")
+    else:
+        con.execute(
+            """create or replace temp table _parsed as
+            with counted as (select count(*) as n from _raw_rows),
+            reject_lines as (select distinct line from _rejects),
+            all_lines as (
+                select range as line
+                from range(2, (select n from counted) + (select count(*) from reject_lines) + 2)
+            ),
+            good_lines as (
+                select line, row_number() over (order by line) - 1 as k
+                from all_lines anti join reject_lines using (line)
+            )
+            select g.line, r.* exclude (k)
+            from (select rowid - (select min(rowid) from _raw_rows) as k, * from _raw_rows) r
+            join good_lines g using (k)
+            order by g.line""")
+    con.execute("drop table if exists _rejects; drop table if exists _reject_scans")
     return Parsed(header, encoding, rejects)
+
+
+def drop_parsed(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop whatever the last read left: a view or table `_parsed` and its source."""
+    for name, kind in con.execute(
+        """select table_name, table_type from information_schema.tables
+           where table_name in ('_parsed', '_raw_rows') and table_schema = 'main'
+             and table_catalog = 'temp' order by table_name"""
+    ).fetchall():
+        con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {name}")
 
 
 def _field_index(col_name: str | None) -> int | None:

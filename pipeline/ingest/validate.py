@@ -93,11 +93,22 @@ def errors_sql(table: Table) -> str:
         for col in table.columns
         for cond, reason in check_expressions(col)
     ]
-    return f"list_filter([{', '.join(items)}], lambda e: e is not null)"
+    # Build the list only for rows with a problem: almost every row has none.
+    any_bad = " or ".join(f"({cond})" for col in table.columns for cond, _ in check_expressions(col))
+    return (f"case when coalesce({any_bad}, false) "
+            f"then list_filter([{', '.join(items)}], lambda e: e is not null) else [] end")
 
 
 def key_sql(table: Table) -> str:
-    return " || chr(31) || ".join(f"coalesce(trim({c}), '')" for c in table.key)
+    """The row's key as staging will see it: dates compare as dates, text trimmed."""
+    parts = []
+    for name in table.key:
+        col = table.column(name)
+        if col.kind in KIND_PARSERS:
+            parts.append(f"coalesce({KIND_PARSERS[col.kind][0]}({name})::varchar, trim({name}), '')")
+        else:
+            parts.append(f"coalesce(trim({name}), '')")
+    return " || chr(31) || ".join(parts)
 
 
 def key_label_sql(table: Table) -> str:
