@@ -16,7 +16,7 @@ from pathlib import Path
 def main(argv: list[str]) -> dict:
     stage = argv[0]
     if stage == "generate":
-        from pipeline.synth import generate_bundle
+        from pipeline.generator import generate_bundle
 
         out, managers, months, fmt, seed = Path(argv[1]), int(argv[2]), int(argv[3]), argv[4], int(argv[5])
         summary = generate_bundle(out, managers=managers, months=months, seed=seed, fmt=fmt)

@@ -43,7 +43,7 @@ def generate(
     Besides the tables it writes labels.csv (planted managers) and decoys.csv
     (innocent look-alikes): ground truth for measuring detection quality.
     """
-    from pipeline.synth import generate_bundle
+    from pipeline.generator import generate_bundle
 
     if fmt not in ("csv", "parquet"):
         raise typer.BadParameter("--format must be csv or parquet")
@@ -120,14 +120,16 @@ def ingest(
 def _print_ingest(result, warehouse: Path) -> None:
     table = Table(title=f"Load {result.load_id}: {result.bundle} → {warehouse}")
     for col, justify in [("file", "left"), ("table", "left"), ("rows", "right"), ("loaded", "right"),
-                         ("quarantined", "right"), ("duplicates", "right"), ("status", "left"),
-                         ("message", "left")]:
-        table.add_column(col, justify=justify, overflow="fold")
+                         ("quarantined", "right"), ("dupl.", "right"), ("status", "left")]:
+        table.add_column(col, justify=justify, no_wrap=col in ("file", "table"))
     for f in result.files:
         style = {"rejected": "red", "ignored": "dim", "skipped": "yellow"}.get(f.status, "")
         table.add_row(f.file, f.table or "-", f"{f.rows:,}", f"{f.loaded:,}", f"{f.quarantined:,}",
-                      f"{f.duplicates:,}", f.status, f.message, style=style)
+                      f"{f.duplicates:,}", f.status, style=style)
     out.print(table)
+    for f in result.files:
+        if f.message:
+            out.print(f"  {f.file}: {f.message}", style="red" if f.status == "rejected" else None)
     optional_missing = [t for t in result.missing_tables if t not in result.missing_required]
     if optional_missing:
         out.print("optional tables not present (their features will be skipped): "

@@ -38,6 +38,7 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
             ) from exc
         raise
     con.execute(f"set TimeZone = '{_safe_tz(settings.timezone)}'")
+    con.execute("set enable_progress_bar = false")  # the CLI draws its own progress
     return con
 
 

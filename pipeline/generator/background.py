@@ -1,0 +1,173 @@
+"""The ordinary life of a bank, one chunk of managers at a time (vectorised).
+
+Managers sit in branches of BRANCH_SIZE; a chunk holds whole branches, so every
+reassignment stays inside the chunk. Ids derive from the manager's global index
+(customer C<manager><seq>), so no counter crosses chunks and output is the same
+whatever the chunk order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import vocab
+from .activity import NEVER
+from .workcal import DAY, Window
+
+BRANCH_SIZE = 25
+TIERS = np.array(["junior", "mid", "senior"])
+BOOK_MEAN = {"junior": 70, "mid": 100, "senior": 130}
+NATURAL_LOSS_PER_MONTH = 0.006  # customers lost per month without anyone doing wrong
+
+
+class Chunk:
+    """All tables of one chunk as pandas frames; scenarios then edit them in place."""
+
+    def __init__(self, rng: np.random.Generator, win: Window, first: int, count: int, market_seed: int,
+                 planted: frozenset[int] = frozenset()):
+        self.rng, self.win = rng, win
+        self.market_seed = market_seed  # one market for the whole bank, whatever the chunk
+        self.extra = {"deals": [], "transfers": [], "field_changes": [], "complaints": []}
+        self.managers = self._managers(first, count)
+        self.customers = self._customers()
+        self._turnover(planted)
+        pool = 3000
+        self.counterparties = pd.DataFrame({
+            "name": np.where(rng.random(pool) < 0.7, vocab.person_names(rng, pool), vocab.company_names(rng, pool)),
+            "account": vocab.masked_accounts(rng, pool), "bank": rng.choice(np.array(vocab.BANKS), pool)})
+
+    # -- people -------------------------------------------------------------
+    def _managers(self, first: int, count: int) -> pd.DataFrame:
+        rng, win = self.rng, self.win
+        idx = np.arange(first, first + count)
+        tier = TIERS[rng.choice(3, count, p=[0.4, 0.4, 0.2])]
+        years = np.select([tier == "junior", tier == "mid"], [rng.uniform(0.5, 4, count), rng.uniform(3, 10, count)],
+                          rng.uniform(8, 20, count))
+        hire = win.start - (years * 365).astype(np.int64) * DAY
+        return pd.DataFrame({
+            "idx": idx, "manager_id": np.char.add("M", np.char.zfill(idx.astype(str), 6)),
+            "manager_name": vocab.person_names(rng, count),
+            "branch_id": np.char.add("B", np.char.zfill((idx // BRANCH_SIZE).astype(str), 4)),
+            "tier": tier, "hire_date": hire, "exit_date": np.full(count, np.datetime64("NaT"), "datetime64[D]"),
+            "phone": vocab.phone_numbers(3, idx),
+            # behaviour a scenario may change: [beh_start, beh_end) in day offsets
+            "beh_start": 0, "beh_end": 0, "offhours_p": 0.05, "wechat_p": 0.25, "lag_p": 0.0,
+            "leave_from": NEVER, "leave_to": NEVER,
+        })
+
+    def _customers(self) -> pd.DataFrame:
+        rng, win, m = self.rng, self.win, self.managers
+        book = rng.poisson(m["tier"].map(BOOK_MEAN).to_numpy())
+        owner = np.repeat(m["idx"].to_numpy(), book)
+        seq = np.concatenate([np.arange(b) for b in book]) if len(book) else np.array([], int)
+        n = len(owner)
+        gid = owner.astype(np.int64) * 10000 + seq
+        tier_shift = np.repeat(m["tier"].map({"junior": -0.3, "mid": 0.0, "senior": 0.6}).to_numpy(), book)
+        aum = np.exp(rng.normal(11.6 + tier_shift, 1.35, n)).round(2)
+        segment = np.where(aum >= 6e6, "private", np.where(aum >= 5e5, "affluent", "mass"))
+        age = np.clip(rng.normal(47, 15, n), 20, 92)
+        birth = win.start - (age * 365.25).astype(np.int64) * DAY
+        new = rng.random(n) < 0.06  # opened during the window
+        opened = np.where(new, win.start + rng.integers(0, win.n_days - 20, n) * DAY,
+                          win.start - rng.integers(30, 3650, n) * DAY)
+        loss_month = rng.geometric(NATURAL_LOSS_PER_MONTH, n) - 1  # months after the window start
+        loss_off = np.where(loss_month < len(win.months),
+                            loss_month * 30.4 + rng.integers(0, 28, n), NEVER).astype(np.int64)
+        opened_off = ((opened - win.start) / DAY).astype(np.int64)
+        loss_off = np.where(loss_off <= opened_off + 30, NEVER, loss_off)  # not lost the month it opened
+        closes = rng.random(n) < 0.4  # the rest move most of their money out
+        return pd.DataFrame({
+            "gid": gid, "customer_id": np.char.add("C", np.char.zfill(gid.astype(str), 10)),
+            "customer_name": vocab.person_names(rng, n), "phone": vocab.phone_numbers(5, gid),
+            "birth_date": birth, "segment": segment, "opened_at": opened,
+            "aum0": aum, "owner": owner, "new_owner": -1, "reassign_off": NEVER, "reason": "",
+            "loss_off": np.minimum(loss_off, NEVER), "loss_kind": np.where(closes, "close", "move"),
+            "planted": False, "dark": False,
+            # a balance drop (day offset, share kept) and where that money went ("" = own account elsewhere)
+            "drop_off": np.where(closes, NEVER, loss_off), "drop_keep": rng.uniform(0.0, 0.05, n),
+            "drop_cp_name": "", "drop_cp_account": "", "drop_cp_bank": "",
+            "shock_month": NEVER, "shock_keep": 1.0,
+        })
+
+    def _turnover(self, planted: frozenset[int]) -> None:
+        """About 4% of managers leave in the window; their customers are handed over.
+        Managers with a planted story keep their book until the story says otherwise."""
+        rng, m = self.rng, self.managers
+        leaving = (rng.random(len(m)) < 0.04) & ~m["idx"].isin(planted).to_numpy()
+        off = rng.integers(20, self.win.n_days - 5, len(m))
+        for i in np.flatnonzero(leaving):
+            self.exit_manager(int(m.at[i, "idx"]), int(off[i]), "manager exit")
+
+    def exit_manager(self, idx: int, exit_off: int, reason: str | None, lose: np.ndarray | None = None) -> None:
+        """Set an exit date and hand the book to branch colleagues a few days before."""
+        m, c = self.managers, self.customers
+        row = m.index[m["idx"] == idx][0]
+        m.at[row, "exit_date"] = self.win.start + exit_off * DAY
+        if reason is None:
+            return
+        colleagues = m.loc[(m["branch_id"] == m.at[row, "branch_id"]) & (m["idx"] != idx)
+                           & m["exit_date"].isna(), "idx"].to_numpy()
+        if len(colleagues) == 0:
+            return
+        mine = np.flatnonzero((c["owner"].to_numpy() == idx) & (c["new_owner"].to_numpy() < 0))
+        c.loc[c.index[mine], "new_owner"] = self.rng.choice(colleagues, len(mine))
+        c.loc[c.index[mine], "reassign_off"] = max(exit_off - int(self.rng.integers(1, 10)), 1)
+        c.loc[c.index[mine], "reason"] = reason
+
+    # -- derived tables -----------------------------------------------------
+    def finish(self) -> dict[str, pd.DataFrame]:
+        """Build every table from the (scenario-edited) state."""
+        c = self.customers
+        m = self.managers
+        c["loss_off"] = np.where(c["loss_off"] < self.win.n_days, c["loss_off"], NEVER)
+        exit_off = ((m["exit_date"].to_numpy() - self.win.start) / DAY)
+        m["exit_off"] = np.where(np.isnan(exit_off), NEVER, exit_off).astype(np.int64)
+        tables = self.activity_tables()  # first: edits change the customers' current phone
+        tables.update({"managers": self._managers_table(), "customers": self._customers_table(),
+                       "assignments": self._assignments_table()})
+        return tables
+
+    def _managers_table(self) -> pd.DataFrame:
+        return self.managers[["manager_id", "manager_name", "branch_id", "tier", "hire_date", "exit_date", "phone"]]
+
+    def _customers_table(self) -> pd.DataFrame:
+        c = self.customers
+        closed = np.where((c["loss_kind"] == "close") & (c["loss_off"] < self.win.n_days),
+                          self.win.start + np.minimum(c["loss_off"], 10**6) * DAY, np.datetime64("NaT"))
+        out = c[["customer_id", "customer_name", "phone", "birth_date", "segment", "opened_at"]].copy()
+        out["closed_at"] = closed.astype("datetime64[D]")
+        return out
+
+    def _assignments_table(self) -> pd.DataFrame:
+        c, win = self.customers, self.win
+        mid = dict(zip(self.managers["idx"], self.managers["manager_id"], strict=True))
+        moved = (c["new_owner"] >= 0) & (c["reassign_off"] < win.n_days)
+        change = win.start + np.minimum(c["reassign_off"], win.n_days) * DAY
+        first = pd.DataFrame({
+            "customer_id": c["customer_id"], "manager_id": c["owner"].map(mid),
+            "start_date": np.maximum(c["opened_at"].to_numpy(), self._hire_of(c["owner"])),
+            "end_date": np.where(moved, change, np.datetime64("NaT")).astype("datetime64[D]"),
+            "reason": np.where(c["opened_at"] >= win.start, "new customer", "initial assignment"),
+        })
+        second = pd.DataFrame({
+            "customer_id": c.loc[moved, "customer_id"], "manager_id": c.loc[moved, "new_owner"].map(mid),
+            "start_date": change[moved.to_numpy()], "end_date": np.datetime64("NaT"),
+            "reason": c.loc[moved, "reason"],
+        })
+        return pd.concat([first, second], ignore_index=True)
+
+    def _hire_of(self, owner: pd.Series) -> np.ndarray:
+        hire = dict(zip(self.managers["idx"], self.managers["hire_date"], strict=True))
+        return owner.map(hire).to_numpy().astype("datetime64[D]")
+
+    def owner_at(self, cust_rows: np.ndarray, day_off: np.ndarray) -> np.ndarray:
+        c = self.customers
+        new_owner = c["new_owner"].to_numpy()[cust_rows]
+        moved = (new_owner >= 0) & (day_off >= c["reassign_off"].to_numpy()[cust_rows])
+        return np.where(moved, new_owner, c["owner"].to_numpy()[cust_rows])
+
+    def activity_tables(self) -> dict[str, pd.DataFrame]:
+        from .activity import activity
+
+        return activity(self)
