@@ -18,8 +18,9 @@ app = typer.Typer(
     help="feidan-audit: find account managers who divert deals (飞单) from CRM exports.",
     no_args_is_help=True, add_completion=False, rich_markup_mode=None,
 )
-out = Console()
-err = Console(stderr=True)
+# Piped or logged output gets a wide console so tables are never truncated.
+out = Console() if sys.stdout.isatty() else Console(width=160)
+err = Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=160)
 
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB warehouse file.")]
 
@@ -153,9 +154,10 @@ def demo(
     generate(out_dir=out_dir, managers=managers, months=months, seed=seed, fmt="csv",
              end_month="2026-10", chinese_headers=False, encoding="utf-8", inject_errors=0)
     ingest(input=out_dir, db=db, encoding="auto", as_json=False)
-    out.print(f"\n[bold]Demo done.[/bold] Bundle: {out_dir.resolve()}\nWarehouse: {db.resolve()}\n"
-              f"Look inside: .venv/bin/python -c \"import duckdb; "
-              f"print(duckdb.connect('{db}', read_only=True).sql('select * from loads'))\"")
+    out.print(f"\n[bold]Demo done.[/bold]\n  bundle:    {out_dir.resolve()}\n"
+              f"  warehouse: {db.resolve()}  (tables raw_*, stg_*, quarantine, loads)\n"
+              f"  ground truth: {(out_dir / 'labels.csv').resolve()}\n"
+              "Features, scoring and the HTML report are the next steps of the project.")
 
 
 @app.command()
