@@ -42,6 +42,22 @@ def activity(ch) -> dict[str, pd.DataFrame]:
     }
 
 
+def events(ch, st, per_month: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Events per customer at a segment's monthly rate while the customer is active:
+    the customer row of each event, its sequence number and its day offset."""
+    rng, c = ch.rng, ch.customers
+    rate = np.select([c["segment"] == s for s in ("mass", "affluent", "private")], list(per_month))
+    rows, seq = repeat_rows(rng.poisson(rate * st["active_days"] / 30.4))
+    lo, hi = st["opened_off"][rows], st["end_off"][rows]
+    day = lo + (rng.random(len(rows)) * np.maximum(hi - lo, 1)).astype(np.int64)
+    return rows, seq, day
+
+
+def at_business_hours(ch, day: np.ndarray) -> np.ndarray:
+    """A timestamp inside business hours on each given day offset."""
+    return (ch.win.start + day * DAY).astype("datetime64[s]") + business_seconds(ch.rng, len(day)).astype("timedelta64[s]")
+
+
 def balances(ch, st) -> pd.DataFrame:
     rng, win, c = ch.rng, ch.win, ch.customers
     n_m = len(win.months)
@@ -71,13 +87,9 @@ def balances(ch, st) -> pd.DataFrame:
 def contacts(ch, st) -> pd.DataFrame:
     rng, win, c, m = ch.rng, ch.win, ch.customers, ch.managers
     # logged contacts per customer-month: ~1.5 on average (DESIGN: ~100M a year for 6M customers)
-    rate = np.select([c["segment"] == s for s in ("mass", "affluent", "private")], [1.3, 2.5, 4.0])
-    counts = rng.poisson(rate * st["active_days"] / 30.4)
-    rows, seq = repeat_rows(counts)
-    lo, hi = st["opened_off"][rows], st["end_off"][rows]
+    rows, seq, day = events(ch, st, (1.3, 2.5, 4.0))
     n = len(rows)
     # who the contact is logged by, and that manager's behaviour
-    day = lo + (rng.random(n) * np.maximum(hi - lo, 1)).astype(np.int64)
     owner = ch.owner_at(rows, day)
     beh = m.set_index("idx").loc[owner]
     in_window = (day >= beh["beh_start"].to_numpy()) & (day < beh["beh_end"].to_numpy())
@@ -115,14 +127,10 @@ def contacts(ch, st) -> pd.DataFrame:
 
 def deals(ch, st) -> pd.DataFrame:
     rng, win, c = ch.rng, ch.win, ch.customers
-    rate = np.select([c["segment"] == s for s in ("mass", "affluent", "private")], [0.08, 0.2, 0.35])
-    counts = rng.poisson(rate * st["active_days"] / 30.4)
-    rows, seq = repeat_rows(counts)
+    rows, seq, day = events(ch, st, (0.08, 0.2, 0.35))
     n = len(rows)
-    lo, hi = st["opened_off"][rows], st["end_off"][rows]
-    day = lo + (rng.random(n) * np.maximum(hi - lo, 1)).astype(np.int64)
     day = win.random_days(rng, day, day + 1, workday=np.ones(n, bool))
-    created = (win.start + day * DAY).astype("datetime64[s]") + business_seconds(rng, n).astype("timedelta64[s]")
+    created = at_business_hours(ch, day)
     product = rng.choice(["deposit", "wealth", "fund", "insurance", "loan", "other"], n,
                          p=[0.28, 0.37, 0.15, 0.1, 0.05, 0.05])
     recent = day > win.n_days - 45
@@ -176,14 +184,10 @@ def renewals(ch, st, frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
 
 
 def transfers(ch, st) -> pd.DataFrame:
-    rng, win, c = ch.rng, ch.win, ch.customers
-    rate = np.select([c["segment"] == s for s in ("mass", "affluent", "private")], [0.25, 0.45, 0.7])
-    counts = rng.poisson(rate * st["active_days"] / 30.4)
-    rows, seq = repeat_rows(counts)
+    rng, c = ch.rng, ch.customers
+    rows, seq, day = events(ch, st, (0.25, 0.45, 0.7))
     n = len(rows)
-    lo, hi = st["opened_off"][rows], st["end_off"][rows]
-    day = lo + (rng.random(n) * np.maximum(hi - lo, 1)).astype(np.int64)
-    at = (win.start + day * DAY).astype("datetime64[s]") + business_seconds(rng, n).astype("timedelta64[s]")
+    at = at_business_hours(ch, day)
     pool = ch.counterparties
     cp = rng.integers(0, len(pool), n)
     gid = c["gid"].to_numpy()[rows]
@@ -215,7 +219,7 @@ def drop_outflows(ch) -> pd.DataFrame:
     return pd.DataFrame({
         "transfer_id": ids("T", c["gid"].to_numpy()[sel], np.full(n, 999), 3),
         "customer_id": c["customer_id"].to_numpy()[sel],
-        "transfer_at": (win.start + day * DAY).astype("datetime64[s]") + business_seconds(rng, n).astype("timedelta64[s]"),
+        "transfer_at": at_business_hours(ch, day),
         "amount": np.round(np.maximum(amount, 1000.0), 2), "direction": "out",
         "counterparty_name": name, "counterparty_account": account, "counterparty_bank": bank,
     })
@@ -235,7 +239,7 @@ def field_changes(ch, st) -> pd.DataFrame:
         "customer_id": c["customer_id"].to_numpy()[edited], "field": "phone",
         "old_value": c["phone"].to_numpy()[edited], "new_value": new,
         "changed_by": np.where(by_manager, pd.Series(owner).map(st["mid"]).to_numpy(), "system"),
-        "changed_at": (win.start + day * DAY).astype("datetime64[s]") + business_seconds(rng, k).astype("timedelta64[s]"),
+        "changed_at": at_business_hours(ch, day),
     })
     c.loc[c.index[edited], "phone"] = new
     frames = [frame] + ch.extra["field_changes"]
@@ -257,7 +261,7 @@ def complaints(ch, st) -> pd.DataFrame:
         "complaint_id": ids("Q", c["gid"].to_numpy()[sel], np.zeros(k, int), 2),
         "customer_id": c["customer_id"].to_numpy()[sel],
         "manager_id": pd.Series(ch.owner_at(sel, day)).map(st["mid"]).to_numpy(),
-        "received_at": (win.start + day * DAY).astype("datetime64[s]") + business_seconds(rng, k).astype("timedelta64[s]"),
+        "received_at": at_business_hours(ch, day),
         "category": category, "text": text,
     })
     return pd.concat([frame] + ch.extra["complaints"], ignore_index=True)
