@@ -345,3 +345,24 @@ def test_repeated_rows_with_empty_key_parts_are_not_doubled(warehouse, tmp_path)
     assert warehouse.execute(
         "select customer_id, new_value, load_id from stg_field_changes order by 1").fetchall() == [
         ("C1", None, 2), ("C2", "b@x.cn", 2)]
+
+
+def test_zone_aware_parquet_times_become_local_wall_clock(tmp_path):
+    import datetime as dt
+
+    from pipeline.settings import Settings
+    from pipeline.warehouse import connect
+
+    utc = dt.timezone.utc
+    table = pa.table({
+        "contact_id": ["K1"], "manager_id": ["M1"], "customer_id": ["C1"],
+        "contact_at": pa.array([dt.datetime(2026, 10, 8, 1, 30, tzinfo=utc)], pa.timestamp("s", tz="UTC")),
+        "channel": ["phone"],
+    })
+    folder = write_bundle(tmp_path / "b", {"contacts.csv": None})
+    pq.write_table(table, folder / "contacts.parquet")
+    con = connect(Settings(warehouse=tmp_path / "w.duckdb", timezone="Asia/Shanghai"))
+    ingest_bundle(con, folder)
+    # 01:30 UTC is 09:30 in Shanghai: a business-hours contact, not a night-time one
+    assert con.execute("select contact_at::varchar from stg_contacts").fetchone() == ("2026-10-08 09:30:00",)
+    con.close()
