@@ -141,6 +141,54 @@ def _print_ingest(result, warehouse: Path) -> None:
 
 
 @app.command()
+def features(
+    db: DbOption = DEFAULT_WAREHOUSE,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Audit month YYYY-MM (default: the newest month with data).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Build feat_manager_month: one row per manager × month, every feature with peer and self z-scores."""
+    import datetime as dt
+
+    from features.build import FeatureCheckFailed, build_features, latest_month
+    from pipeline.warehouse import WarehouseBusy, connect
+
+    settings = Settings.load(warehouse=db)
+    try:
+        con = connect(settings)
+    except WarehouseBusy as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    try:
+        month = dt.datetime.strptime(as_of, "%Y-%m").date() if as_of else latest_month(con)
+        if month is None:
+            err.print(f"[red]error:[/red] {db} holds no balances or contacts: run `feidan ingest` first")
+            raise typer.Exit(1)
+        with err.status("building features…"):
+            result = build_features(con, month, settings)
+    except FeatureCheckFailed as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] --as-of must be YYYY-MM ({exc})")
+        raise typer.Exit(2) from None
+    finally:
+        con.close()
+    if as_json:
+        sys.stdout.write(json.dumps({"as_of": result.as_of.isoformat()[:7], "rows": result.rows,
+                                     "seconds": result.seconds, "skipped": result.skipped}) + "\n")
+        return
+    table = Table(title=f"Features as of {result.as_of:%Y-%m} in {db}")
+    for col in ("model", "rows", "seconds"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for model, n in result.rows.items():
+        table.add_row(model, f"{n:,}", f"{result.seconds[model]:.1f}")
+    out.print(table)
+    for feature, tables in result.skipped.items():
+        out.print(f"  skipped {feature}: no {', '.join(tables)} table in the warehouse")
+
+
+@app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Where the demo bundle goes.")] = Path("data/demo/bundle"),
     db: DbOption = Path("data/demo/warehouse.duckdb"),
@@ -154,10 +202,11 @@ def demo(
     generate(out_dir=out_dir, managers=managers, months=months, seed=seed, fmt="csv",
              end_month="2026-10", chinese_headers=False, encoding="utf-8", inject_errors=0)
     ingest(input=out_dir, db=db, encoding="auto", as_json=False)
+    features(db=db, as_of=None, as_json=False)
     out.print(f"\n[bold]Demo done.[/bold]\n  bundle:    {out_dir.resolve()}\n"
-              f"  warehouse: {db.resolve()}  (tables raw_*, stg_*, quarantine, loads)\n"
+              f"  warehouse: {db.resolve()}  (raw_*, stg_*, quarantine, loads, feat_manager_month)\n"
               f"  ground truth: {(out_dir / 'labels.csv').resolve()}\n"
-              "Features, scoring and the HTML report are the next steps of the project.")
+              "Scoring and the HTML report are the next steps of the project.")
 
 
 @app.command()

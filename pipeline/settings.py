@@ -26,6 +26,18 @@ class Settings(BaseModel):
     encoding: Literal["auto", "utf-8", "gb18030", "gbk"] = "auto"
     business_start: time = time(8, 30)
     business_end: time = time(18, 30)
+    # Feature definitions (features/*.sql read these as bound parameters)
+    churn_aum_ratio: float = Field(0.2, description="lost: month-end AUM below this share of the previous")
+    churn_min_balance: float = Field(10_000, description="...from a previous month-end balance of at least this (CNY)")
+    reassign_loss_days: int = Field(90, description="a customer reassigned away and lost within this many days")
+    dark_days: int = Field(60, description="no logged contact in this many days before the loss")
+    maturity_window_days: int = Field(30, description="renewal / outflow window after a maturity")
+    exit_window_days: int = Field(90, description="churn window before a manager's exit date")
+    elderly_age: int = Field(65, description="age from which a customer counts as elderly")
+    shared_counterparty_months: int = Field(3, description="months (audit month and before) for counterparty sharing")
+    peer_min_group: int = Field(8, description="branch × tier groups smaller than this fall back to tier")
+    self_window_months: int = Field(6, description="trailing months of the manager's own baseline")
+    self_min_months: int = Field(3, description="fewer months of own history: no self z-score")
     # DuckDB resources: spill big joins to disk rather than fail
     duckdb_memory_limit: str = "8GB"
     duckdb_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)

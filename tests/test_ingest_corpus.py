@@ -353,7 +353,7 @@ def test_zone_aware_parquet_times_become_local_wall_clock(tmp_path):
     from pipeline.settings import Settings
     from pipeline.warehouse import connect
 
-    utc = dt.timezone.utc
+    utc = dt.UTC
     table = pa.table({
         "contact_id": ["K1"], "manager_id": ["M1"], "customer_id": ["C1"],
         "contact_at": pa.array([dt.datetime(2026, 10, 8, 1, 30, tzinfo=utc)], pa.timestamp("s", tz="UTC")),

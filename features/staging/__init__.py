@@ -28,5 +28,5 @@ def build_staging(con: duckdb.DuckDBPyConnection, tables: list[str] | None = Non
     counts = {}
     for name in tables or list(TABLES):
         con.execute(f"create or replace table stg_{name} as {sql_text(f'stg_{name}.sql')}")
-        counts[name] = con.execute(f"select count(*) from stg_{name}").fetchone()[0]
+        counts[name] = con.execute(f"select count(*) from stg_{name}").fetchall()[0][0]
     return counts

@@ -75,7 +75,7 @@ def ingest_bundle(con: duckdb.DuckDBPyConnection, bundle: Path, encoding: str = 
         files = b.discover(bundle, workdir)
         con.execute("begin transaction")
         try:
-            load_id = con.execute("select coalesce(max(load_id), 0) + 1 from load_runs").fetchone()[0]
+            load_id = con.execute("select coalesce(max(load_id), 0) + 1 from load_runs").fetchall()[0][0]
             con.execute(
                 "insert into load_runs values (?, ?, now()::timestamp, null, 'running', null)",
                 [load_id, str(bundle)])

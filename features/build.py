@@ -1,0 +1,104 @@
+"""Building feat_manager_month: the feature models in dependency order, then the checks.
+
+The connection and the audit month are passed in; nothing here reads the clock
+or the environment. Parameters are bound (`$name` in the SQL), never formatted in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+
+import duckdb
+
+from features.calendar import build_calendar
+from features.catalog import CATALOG, FEATURE_NAMES, skipped_families
+from features.staging import install_macros
+from pipeline.contract import OPTIONAL_TABLES
+
+# Dependency order: each model reads only stg_* tables and the models before it.
+MODELS = [
+    "int_months", "int_manager_month", "int_customer_loss", "int_book_month",
+    "feat_attrition", "feat_contacts", "feat_outflows", "feat_edits", "feat_sales", "feat_complaints",
+    "int_feature_values", "feat_feature_scores", "feat_manager_month",
+]
+CHECKS = [
+    "assert_feat_unique_grain", "assert_feat_no_negative_values",
+    "assert_feat_shares_in_unit_interval", "assert_feat_book_within_customers",
+]
+
+
+@dataclass
+class FeatureBuild:
+    as_of: dt.date
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # feature -> missing tables
+    failed_checks: dict[str, int] = field(default_factory=dict)  # check -> offending rows
+
+
+class FeatureCheckFailed(RuntimeError):
+    pass
+
+
+def _sql(folder: str, name: str) -> str:
+    return resources.files("features").joinpath(folder, f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _bound(sql: str, params: dict) -> dict:
+    """Only the parameters this SQL uses (DuckDB rejects unused named parameters)."""
+    return {k: v for k, v in params.items() if f"${k}" in sql}
+
+
+def latest_month(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The newest month with data: the default audit month."""
+    return con.execute("""select greatest(
+        (select max(month) from stg_balances),
+        (select date_trunc('month', max(contact_at))::date from stg_contacts))""").fetchall()[0][0]
+
+
+def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> FeatureBuild:
+    as_of = as_of.replace(day=1)
+    install_macros(con)
+    result = FeatureBuild(as_of)
+    # fetchall, not fetchone: DuckDB 2 refuses register() while a result is unfinished
+    first, last = con.execute("select min(contact_at)::date, max(contact_at)::date from stg_contacts").fetchall()[0]
+    end = (as_of.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    build_calendar(con, min(first or as_of, as_of) - dt.timedelta(days=31), max(last or end, end))
+    present = {t for t in OPTIONAL_TABLES
+               if con.execute(f"select count(*) > 0 from stg_{t}").fetchall()[0][0]}
+    result.skipped = skipped_families(present | {"managers", "customers", "assignments", "contacts"})
+    params = {
+        "as_of": as_of,
+        "business_start": settings.business_start, "business_end": settings.business_end,
+        "churn_aum_ratio": settings.churn_aum_ratio, "churn_min_balance": settings.churn_min_balance,
+        "reassign_loss_days": settings.reassign_loss_days, "dark_days": settings.dark_days,
+        "maturity_window_days": settings.maturity_window_days,
+        "exit_window_days": settings.exit_window_days, "elderly_age": settings.elderly_age,
+        "shared_counterparty_months": settings.shared_counterparty_months,
+        "peer_min_group": settings.peer_min_group, "self_window_months": settings.self_window_months,
+        "self_min_months": settings.self_min_months,
+        "share_features": [f.name for f in CATALOG if f.unit == "share"],
+        "feature_names": FEATURE_NAMES,
+    }
+    for model in MODELS:
+        start = time.perf_counter()
+        sql = _sql("sql", model)
+        con.execute(f"create or replace table {model} as {sql}", _bound(sql, params))
+        if model == "int_feature_values" and result.skipped:
+            # a feature whose table is missing is unknown, not zero
+            sets = ", ".join(f"{name} = null" for name in result.skipped if name in FEATURE_NAMES)
+            con.execute(f"update int_feature_values set {sets}")
+        result.seconds[model] = time.perf_counter() - start
+        result.rows[model] = con.execute(f"select count(*) from {model}").fetchall()[0][0]
+    for check in CHECKS:
+        sql = _sql("checks", check)
+        bad = con.execute(f"select count(*) from ({sql})", _bound(sql, params)).fetchall()[0][0]
+        if bad:
+            result.failed_checks[check] = bad
+    if result.failed_checks:
+        raise FeatureCheckFailed(
+            "feature checks failed: " + ", ".join(f"{k} ({v} rows)" for k, v in result.failed_checks.items()))
+    return result

@@ -1,0 +1,35 @@
+-- feat_contacts: one row per manager_id × month with logged contacts: off-hours share
+-- (outside $business_start-$business_end, weekends, public holidays; make-up working
+-- days count as workdays, from ref_calendar) and the 90th-percentile logging lag.
+with contacts as (
+    select * from stg_contacts
+),
+
+calendar as (
+    select * from ref_calendar
+),
+
+classified as (
+    select
+        k.manager_id,
+        date_trunc('month', k.contact_at)::date as month,
+        not coalesce(cal.is_workday, dayofweek(k.contact_at) between 1 and 5)
+            or k.contact_at::time < $business_start::time
+            or k.contact_at::time >= $business_end::time as off_hours,
+        greatest(epoch(k.logged_at - k.contact_at), 0) / 86400.0 as lag_days
+    from contacts k
+    left join calendar cal on cal.day = k.contact_at::date
+),
+
+final as (
+    select
+        manager_id,
+        month,
+        count(*) as contacts,
+        avg(off_hours::integer) as offhours_contact_share,
+        quantile_cont(lag_days, 0.9) as logging_lag_p90_days
+    from classified
+    group by all
+)
+
+select * from final

@@ -1,0 +1,123 @@
+-- feat_feature_scores: one row per manager_id × month × feature, with the manager's value,
+-- the peer comparison and the comparison with the manager's own past.
+--
+-- Peer z: robust z = (value - median) / (1.4826 × MAD) within month × branch × tier;
+-- when that group has fewer than $peer_min_group managers with a value, within month × tier.
+-- Zero MAD (most peers identical, e.g. nobody edits phones): scale = 1.2533 × mean absolute
+-- deviation instead; if that is zero too, everyone is equal and z = 0. |z| is capped at 20.
+-- Self z: the same against the manager's own previous $self_window_months months; NULL with
+-- fewer than $self_min_months months of history. A flat own history (zero spread) borrows
+-- the peer group's spread, so one complaint after six quiet months is not an outlier by
+-- itself. A NULL value gives NULL z-scores.
+with wide as (
+    select * from int_feature_values
+),
+
+present_values as (
+    unpivot wide
+    on columns(* exclude (manager_id, month, branch_id, tier, book_size))
+    into name feature value value
+),
+
+-- unpivot drops NULLs; every catalogue feature ($feature_names) keeps a row per manager-month
+long as (
+    select w.manager_id, w.month, w.branch_id, w.tier, f.feature, v.value
+    from wide w
+    cross join (select unnest($feature_names::varchar[]) as feature) f
+    left join present_values v using (manager_id, month, feature)
+),
+
+branch_median as (
+    select month, branch_id, tier, feature, count(value) as n, median(value) as med
+    from long group by all
+),
+
+tier_median as (
+    select month, tier, feature, count(value) as n, median(value) as med
+    from long group by all
+),
+
+peer as (
+    select
+        l.*,
+        b.n >= $peer_min_group::integer as by_branch,
+        abs(l.value - b.med) as dev_branch,
+        abs(l.value - t.med) as dev_tier,
+        b.med as branch_med,
+        t.med as tier_med
+    from long l
+    join branch_median b using (month, branch_id, tier, feature)
+    join tier_median t using (month, tier, feature)
+),
+
+branch_spread as (
+    select month, branch_id, tier, feature, median(dev_branch) as mad, avg(dev_branch) as meanad
+    from peer group by all
+),
+
+tier_spread as (
+    select month, tier, feature, median(dev_tier) as mad, avg(dev_tier) as meanad
+    from peer group by all
+),
+
+peer_scored as (
+    select
+        p.manager_id, p.month, p.branch_id, p.tier, p.feature, p.value,
+        case when p.by_branch then 'branch×tier' else 'tier' end as peer_group,
+        case when p.by_branch then p.branch_med else p.tier_med end as peer_median,
+        case when p.by_branch
+             then coalesce(nullif(1.4826 * bs.mad, 0), nullif(1.2533 * bs.meanad, 0))
+             else coalesce(nullif(1.4826 * ts.mad, 0), nullif(1.2533 * ts.meanad, 0)) end as peer_scale
+    from peer p
+    join branch_spread bs using (month, branch_id, tier, feature)
+    join tier_spread ts using (month, tier, feature)
+),
+
+history as (
+    select cur.manager_id, cur.month, cur.feature, past.value as past_value
+    from long cur
+    join long past
+      on past.manager_id = cur.manager_id
+     and past.feature = cur.feature
+     and past.month < cur.month
+     and past.month >= cur.month - to_months($self_window_months::integer)
+     and past.value is not null
+),
+
+self_median as (
+    select manager_id, month, feature, count(*) as n, median(past_value) as med
+    from history group by all
+),
+
+self_spread as (
+    select h.manager_id, h.month, h.feature, s.n, s.med,
+           median(abs(h.past_value - s.med)) as mad, avg(abs(h.past_value - s.med)) as meanad
+    from history h join self_median s using (manager_id, month, feature)
+    group by all
+),
+
+joined as (
+    select
+        p.*,
+        s.n as self_months,
+        s.med as self_median,
+        coalesce(nullif(1.4826 * s.mad, 0), nullif(1.2533 * s.meanad, 0), p.peer_scale) as self_scale
+    from peer_scored p
+    left join self_spread s using (manager_id, month, feature)
+),
+
+final as (
+    select
+        manager_id, month, branch_id, tier, feature, value,
+        peer_group, peer_median,
+        case when value is null then null
+             when peer_scale is null then 0.0
+             else greatest(least((value - peer_median) / peer_scale, 20), -20) end as peer_z,
+        self_median,
+        case when value is null or coalesce(self_months, 0) < $self_min_months::integer then null
+             when self_scale is null then 0.0
+             else greatest(least((value - self_median) / self_scale, 20), -20) end as self_z
+    from joined
+)
+
+select * from final

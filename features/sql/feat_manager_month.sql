@@ -1,0 +1,21 @@
+-- feat_manager_month: one row per manager_id × month employed: peer-group keys, book size,
+-- every catalogue feature, and for each feature <name>_peer_z and <name>_self_z
+-- (see feat_feature_scores for how groups, zero spread and short history are handled).
+with wide as (
+    select * from int_feature_values
+),
+
+-- PIVOT reads the table directly (it cannot pivot a CTE inside create-table-as)
+z as (
+    pivot (select manager_id, month, feature, peer_z, self_z from feat_feature_scores)
+    on feature using first(peer_z) as peer_z, first(self_z) as self_z
+    group by manager_id, month
+),
+
+final as (
+    select wide.*, z.* exclude (manager_id, month)
+    from wide
+    left join z using (manager_id, month)
+)
+
+select * from final

@@ -1,0 +1,102 @@
+-- feat_outflows: one row per manager_id × month with outflows or maturities: counterparty
+-- concentration (family 2), maturity leakage (3) and the elderly share of outflows (8).
+-- An outflow belongs to the manager who owned the customer on the day it left.
+with months as (
+    select * from int_months
+),
+
+outflows as (
+    select
+        t.*,
+        s.manager_id,
+        date_trunc('month', t.transfer_at)::date as month,
+        -- the same outside counterparty: the account (with its bank), else bank + name
+        case when t.counterparty_account is not null
+             then 'acct:' || t.counterparty_account || '|' || coalesce(t.counterparty_bank, '')
+             else 'name:' || coalesce(t.counterparty_bank, '') || '|' || coalesce(t.counterparty_name, '')
+        end as counterparty,
+        date_diff('year', c.birth_date, t.transfer_at::date)
+            - (strftime(t.transfer_at, '%m%d') < strftime(c.birth_date, '%m%d'))::integer as age
+    from stg_transfers t
+    join stg_assignments s
+      on s.customer_id = t.customer_id
+     and s.start_date <= t.transfer_at::date
+     and (s.end_date is null or s.end_date > t.transfer_at::date)
+    left join stg_customers c on c.customer_id = t.customer_id
+    where t.direction = 'out'
+),
+
+-- customers per counterparty over the month and the ($shared_counterparty_months - 1) before
+shared as (
+    select mo.month, o.manager_id, o.counterparty, count(distinct o.customer_id) as customers
+    from months mo
+    join outflows o
+      on o.month > mo.month - to_months($shared_counterparty_months::integer)
+     and o.month <= mo.month
+    group by all
+),
+
+shared_stats as (
+    select manager_id, month, max(customers) as shared_counterparty_customers
+    from shared
+    group by all
+),
+
+elderly_stats as (
+    select
+        manager_id,
+        month,
+        sum(amount) filter (where age >= $elderly_age::integer) / nullif(sum(amount), 0) as elderly_outflow_share
+    from outflows
+    group by all
+),
+
+matured as (
+    select d.*
+    from stg_deals d
+    where d.status = 'won' and d.maturity_date is not null
+      and d.maturity_date <= last_day($as_of::date)
+),
+
+leakage as (
+    select
+        m.manager_id,
+        date_trunc('month', m.maturity_date)::date as month,
+        count(*) as matured_deals,
+        count(*) filter (
+            where not exists (
+                select 1 from stg_deals r
+                where r.customer_id = m.customer_id and r.deal_id <> m.deal_id and r.status in ('won', 'open')
+                  and r.created_at::date between m.maturity_date - 7
+                                             and m.maturity_date + $maturity_window_days::integer)
+              and coalesce((
+                select sum(t.amount) from stg_transfers t
+                where t.customer_id = m.customer_id and t.direction = 'out'
+                  and t.transfer_at::date between m.maturity_date
+                                              and m.maturity_date + $maturity_window_days::integer
+              ), 0) >= 0.5 * m.amount
+        ) as leaked_deals
+    from matured m
+    group by all
+),
+
+keys as (
+    select manager_id, month from shared_stats
+    union select manager_id, month from elderly_stats
+    union select manager_id, month from leakage
+),
+
+final as (
+    select
+        k.manager_id,
+        k.month,
+        coalesce(s.shared_counterparty_customers, 0) as shared_counterparty_customers,
+        l.leaked_deals / nullif(l.matured_deals, 0) as maturity_leakage_rate,
+        e.elderly_outflow_share
+    from keys k
+    left join shared_stats s using (manager_id, month)
+    left join leakage l using (manager_id, month)
+    left join elderly_stats e using (manager_id, month)
+)
+
+select * from final

@@ -1,0 +1,39 @@
+-- int_book_month: one row per manager_id × customer_id × month: the customer was the
+-- manager's at month start (open, not yet lost), with the previous month-end AUM.
+with spells as (
+    select * from stg_assignments
+),
+
+months as (
+    select * from int_months
+),
+
+customers as (
+    select c.customer_id, c.opened_at, l.lost_on
+    from stg_customers c
+    left join int_customer_loss l using (customer_id)
+),
+
+owned as (
+    select s.manager_id, s.customer_id, mo.month
+    from spells s
+    join months mo
+      on s.start_date <= mo.month
+     and (s.end_date is null or s.end_date > mo.month)
+    join customers c
+      on c.customer_id = s.customer_id
+     and c.opened_at <= mo.month
+     and (c.lost_on is null or c.lost_on >= mo.month)
+),
+
+final as (
+    select
+        o.*,
+        coalesce(b.aum, 0) as start_aum
+    from owned o
+    left join stg_balances b
+      on b.customer_id = o.customer_id
+     and b.month = o.month - interval 1 month
+)
+
+select * from final

@@ -1,0 +1,223 @@
+"""Features on hand-written rows, with expected values worked out by hand.
+
+One small bank in October 2025 (National Day holidays 1-8 Oct; Saturday 11 Oct is a
+make-up working day). Managers M1, M2 (branch B1, senior), M3 (branch B1, junior).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from conftest import write_bundle
+
+from features.build import build_features
+from features.catalog import CATALOG, FEATURE_NAMES
+from pipeline.ingest import ingest_bundle
+from pipeline.settings import Settings
+
+OCT = dt.date(2025, 10, 1)
+
+MANAGERS = ("manager_id,branch_id,tier,hire_date,exit_date,phone\n"
+            "M1,B1,senior,2020-01-01,,13800000001\n"
+            "M2,B1,senior,2020-01-01,,13800000002\n"
+            "M3,B1,junior,2020-01-01,2025-10-20,13800000003\n")
+# C1-C4 are M1's book; C5 moves from M3 to M2 on 2025-09-10; C6, C7 are M3's until the exit.
+CUSTOMERS = ("customer_id,customer_name,phone,birth_date,segment,opened_at,closed_at\n"
+             "C1,甲,13900000001,1950-05-01,mass,2019-01-01,2025-10-15\n"
+             "C2,乙,13900000002,1980-01-01,mass,2019-01-01,\n"
+             "C3,丙,13900000003,1980-01-01,mass,2019-01-01,\n"
+             "C4,丁,13900000004,1980-01-01,mass,2019-01-01,\n"
+             "C5,戊,13900000005,1980-01-01,mass,2019-01-01,\n"
+             "C6,己,13900000006,1980-01-01,mass,2019-01-01,\n"
+             "C7,庚,13900000007,1980-01-01,mass,2019-01-01,\n")
+ASSIGNMENTS = ("customer_id,manager_id,start_date,end_date,reason\n"
+               "C1,M1,2019-01-01,,\nC2,M1,2019-01-01,,\nC3,M1,2019-01-01,,\nC4,M1,2019-01-01,,\n"
+               "C5,M3,2019-01-01,2025-09-10,rebalance\nC5,M2,2025-09-10,,rebalance\n"
+               "C6,M3,2019-01-01,2025-10-15,manager exit\nC6,M2,2025-10-15,,manager exit\n"
+               "C7,M3,2019-01-01,2025-10-15,manager exit\nC7,M2,2025-10-15,,manager exit\n")
+# September → October month-ends. C1 closes (prev 200k). C2 drains 100k → 10k (lost).
+# C3 drops 100k → 30k (kept: 30% ≥ 20%). C4 has 5k → 0 (too small to count as a loss).
+# C5 (reassigned away from M3 in September) drains 50k → 1k in October.
+# C6 drains 80k → 0 in October (lost after M3's exit handover on 15 Oct).
+BALANCES = ("customer_id,month,aum\n"
+            "C1,2025-09,200000\n"
+            "C2,2025-09,100000\nC2,2025-10,10000\n"
+            "C3,2025-09,100000\nC3,2025-10,30000\n"
+            "C4,2025-09,5000\nC4,2025-10,0\n"
+            "C5,2025-09,50000\nC5,2025-10,1000\n"
+            "C6,2025-09,80000\nC6,2025-10,0\n"
+            "C7,2025-09,80000\nC7,2025-10,80000\n")
+# M1's October contacts: 1 Oct 10:00 holiday (off), Sat 11 Oct 10:00 make-up workday (on),
+# Mon 13 Oct 08:29 (off), Mon 13 Oct 18:30 (off), Tue 14 Oct 12:00 (on) → 3/5 off-hours.
+# Logging lags 0, 1, 2, 3, 10 days → p90 = 3 + 0.6 × (10 - 3) = 7.2 days.
+# C2's last contact is 2025-07-01: more than 60 days before its loss (dark); C1 was
+# contacted on 14 Oct, the day before it closed (not dark).
+CONTACTS = ("contact_id,manager_id,customer_id,contact_at,channel,duration_min,logged_at,note\n"
+            "K1,M1,C1,2025-10-01 10:00,phone,5,2025-10-01 10:00,\n"
+            "K2,M1,C3,2025-10-11 10:00,phone,5,2025-10-12 10:00,\n"
+            "K3,M1,C3,2025-10-13 08:29,phone,5,2025-10-15 08:29,\n"
+            "K4,M1,C4,2025-10-13 18:30,phone,5,2025-10-16 18:30,\n"
+            "K5,M1,C1,2025-10-14 12:00,visit,30,2025-10-24 12:00,\n"
+            "K6,M1,C2,2025-07-01 10:00,phone,5,2025-07-01 11:00,\n"
+            "K7,M2,C5,2025-09-15 10:00,phone,5,2025-09-15 11:00,\n")
+# Outflows in October: C2 sends 90k and C1 sends 150k to the same outside account.
+TRANSFERS = ("transfer_id,customer_id,transfer_at,amount,direction,counterparty_name,counterparty_account,counterparty_bank\n"
+             "T1,C2,2025-10-09 10:00,90000,out,某投资公司,6222****0001,某银行\n"
+             "T2,C1,2025-10-14 15:00,150000,out,某投资公司,6222****0001,某银行\n"
+             "T3,C3,2025-10-20 15:00,70000,out,丙本人,6217****0003,他行\n")
+# M1 edits two phones: C3 to M2's number (staff: shared), C4 to a fresh number (not shared).
+FIELD_CHANGES = ("customer_id,field,old_value,new_value,changed_by,changed_at\n"
+                 "C3,phone,13900000003,13800000002,M1,2025-10-05 10:00\n"
+                 "C4,phone,13900000004,13700000009,M1,2025-10-06 10:00\n"
+                 "C2,phone,13900000002,13700000010,system,2025-10-06 10:00\n")
+# M1: 2 won wealth sales in October, one without a recording; 1 lost at negotiation, 1 lost
+# at lead → late-stage losses 1 of 4 closed deals. A wealth product of C3 matures on
+# 2025-10-10 (100k) without renewal, and C3 moves 70k out on the 20th → leaked.
+DEALS = ("deal_id,customer_id,manager_id,product_type,amount,created_at,closed_at,status,stage,maturity_date,recording_id\n"
+         "D1,C2,M1,wealth,1000,2025-10-09 10:00,2025-10-09 11:00,won,closing,,SL1\n"
+         "D2,C4,M1,fund,1000,2025-10-09 10:00,2025-10-09 11:00,won,closing,,\n"
+         "D3,C3,M1,wealth,1000,2025-10-09 10:00,2025-10-20 11:00,lost,negotiation,,\n"
+         "D4,C4,M1,wealth,1000,2025-10-09 10:00,2025-10-21 11:00,lost,lead,,\n"
+         "D5,C3,M1,wealth,100000,2025-04-10 10:00,2025-04-10 11:00,won,closing,2025-10-10,SL5\n")
+COMPLAINTS = ("complaint_id,customer_id,manager_id,received_at,category,text\n"
+              "Q1,C2,M1,2025-10-20 10:00,outside_product,私募产品无法赎回\n")
+
+ALL = {"managers.csv": MANAGERS, "customers.csv": CUSTOMERS, "assignments.csv": ASSIGNMENTS,
+       "contacts.csv": CONTACTS, "balances.csv": BALANCES, "transfers.csv": TRANSFERS,
+       "field_changes.csv": FIELD_CHANGES, "deals.csv": DEALS, "complaints.csv": COMPLAINTS}
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory):
+    import duckdb
+
+    folder = write_bundle(tmp_path_factory.mktemp("bank") / "b", ALL, base=False)
+    con = duckdb.connect()
+    ingest_bundle(con, folder)
+    result = build_features(con, OCT, Settings())
+    yield con, result
+    con.close()
+
+
+def value(con, manager, feature, month=OCT):
+    rows = con.execute(f"select {feature} from feat_manager_month where manager_id = ? and month = ?",
+                       [manager, month]).fetchall()
+    assert len(rows) == 1, rows
+    return rows[0][0]
+
+
+def test_every_feature_column_has_a_catalogue_entry_and_back(bank):
+    con, _ = bank
+    columns = [r[0] for r in con.execute("describe feat_manager_month").fetchall()]
+    keys = {"manager_id", "month", "branch_id", "tier", "book_size"}
+    features = [c for c in columns if c not in keys and not c.endswith(("_peer_z", "_self_z"))]
+    assert sorted(features) == sorted(FEATURE_NAMES)
+    for name in FEATURE_NAMES:
+        assert f"{name}_peer_z" in columns and f"{name}_self_z" in columns
+    for f in CATALOG:
+        assert f.label_zh and f.label_en and f.meaning_zh and f.meaning_en and f.unit in ("share", "count", "days")
+
+
+def test_offhours_share_follows_chinas_calendar_and_business_hours(bank):
+    assert value(bank[0], "M1", "offhours_contact_share") == pytest.approx(3 / 5)
+
+
+def test_logging_lag_p90(bank):
+    assert value(bank[0], "M1", "logging_lag_p90_days") == pytest.approx(7.2)
+
+
+def test_churn_counts_closures_and_drained_balances_only(bank):
+    con, _ = bank
+    # book at 1 Oct: C1-C4; lost in October: C1 (closed) and C2 (10k < 20% of 100k)
+    assert value(con, "M1", "book_size") == 4
+    assert value(con, "M1", "churn_rate") == pytest.approx(2 / 4)
+    assert value(con, "M1", "churned_aum_share") == pytest.approx((200_000 + 100_000) / 405_000)
+
+
+def test_dark_churn_share(bank):
+    # C2 had no contact in the 60 days before its loss; C1 was contacted the day before
+    assert value(bank[0], "M1", "dark_churn_share") == pytest.approx(1 / 2)
+
+
+def test_shares_without_a_denominator_are_null_not_zero(bank):
+    con, _ = bank
+    assert value(con, "M2", "offhours_contact_share") is None  # no contacts in October
+    assert value(con, "M2", "unrecorded_sales_share") is None  # sold nothing
+    assert value(con, "M2", "late_stage_loss_rate") is None  # closed no deal
+    assert value(con, "M1", "exit_window_churn_rate") is None  # no exit
+    # M2 lost C5 (31 Oct), contacted on 15 Sep: within 60 days, so not dark: 0, not NULL
+    assert value(con, "M2", "dark_churn_share") == 0
+
+
+def test_shared_counterparty_and_elderly_outflows(bank):
+    con, _ = bank
+    assert value(con, "M1", "shared_counterparty_customers") == 2
+    # outflows 90k (C2, 45) + 150k (C1, 75 years old) + 70k (C3, 45) → 150 / 310
+    assert value(con, "M1", "elderly_outflow_share") == pytest.approx(150 / 310)
+
+
+def test_phone_edits_to_staff_numbers_count_as_shared(bank):
+    con, _ = bank
+    assert value(con, "M1", "phone_edits_by_manager") == 2
+    assert value(con, "M1", "phone_edits_to_shared_number") == 1
+    assert value(con, "M2", "phone_edits_by_manager") == 0
+
+
+def test_sales_conduct(bank):
+    con, _ = bank
+    assert value(con, "M1", "unrecorded_sales_share") == pytest.approx(1 / 2)
+    assert value(con, "M1", "late_stage_loss_rate") == pytest.approx(1 / 4)
+    assert value(con, "M1", "complaints_count") == 1
+
+
+def test_maturity_leakage(bank):
+    # D5 matured on 10 Oct, not renewed, and 70k (≥ half of 100k) left within 30 days
+    assert value(bank[0], "M1", "maturity_leakage_rate") == pytest.approx(1.0)
+
+
+def test_reassignment_losses_go_to_the_previous_manager(bank):
+    con, _ = bank
+    # C5 moved M3 → M2 on 10 Sep and was lost in October: M3's loss, not M2's
+    # M3's reassigned-away customers within 90 days of 31 Oct: C5, C6, C7; lost in Oct: C5, C6
+    assert value(con, "M3", "reassign_loss_rate") == pytest.approx(2 / 3)
+    assert value(con, "M2", "reassign_loss_rate") is None  # nobody was moved away from M2
+    # M2 owned C5 on 1 Oct (C6, C7 arrived on 15 Oct), so C5's loss is M2's churn as well
+    assert value(con, "M2", "book_size") == 1
+    assert value(con, "M2", "churn_rate") == 1.0
+
+
+def test_exit_window_churn(bank):
+    con, _ = bank
+    # M3 exits 20 Oct; the window opens 22 Jul with C5, C6, C7 in the book. C5 and C6 are
+    # lost on 31 Oct (no outflow, so the month end), after the exit: nothing lost inside it
+    assert value(con, "M3", "exit_window_churn_rate") == 0.0
+    # shown in every month that overlaps the window: July (from the 22nd) to October
+    assert con.execute("""select count(exit_window_churn_rate) from feat_manager_month
+                          where manager_id = 'M3'""").fetchone()[0] == 4
+
+
+def test_missing_optional_table_makes_its_features_null_and_is_reported(tmp_path):
+    import duckdb
+
+    files = {k: v for k, v in ALL.items() if k != "deals.csv"}
+    con = duckdb.connect()
+    ingest_bundle(con, write_bundle(tmp_path / "b", files, base=False))
+    result = build_features(con, OCT, Settings())
+    assert set(result.skipped) == {"maturity_leakage_rate", "unrecorded_sales_share", "late_stage_loss_rate"}
+    assert value(con, "M1", "unrecorded_sales_share") is None
+    assert value(con, "M1", "unrecorded_sales_share_peer_z") is None
+    assert value(con, "M1", "churn_rate") == pytest.approx(2 / 4)
+
+
+def test_sample_bundle_builds_and_passes_the_data_checks(tmp_path):
+    from pathlib import Path
+
+    import duckdb
+
+    con = duckdb.connect()
+    ingest_bundle(con, Path(__file__).resolve().parents[1] / "data" / "sample_bundle")
+    result = build_features(con, dt.date(2026, 10, 1), Settings())
+    assert result.failed_checks == {}
+    assert result.rows["feat_manager_month"] == con.execute(
+        "select count(*) from int_manager_month").fetchone()[0] > 50 * 5
