@@ -61,19 +61,22 @@ def run_bench(managers: int, months: int, fmt: str, workdir: Path, keep: bool, s
             results.append(run_stage("generate", str(bundle), str(managers), str(months), fmt, str(seed)))
             done_marker.touch()
     floor = None
+    db = workdir / f"bench-{managers}x{months}.duckdb"
     if "ingest" in stages:
         say("scan floor: DuckDB reading every input file once")
         floor = run_stage("scan", str(bundle))
         floor.stage = "scan floor"
         results.append(floor)
-        db = workdir / f"bench-{managers}x{months}.duckdb"
         for p in (db, Path(f"{db}.wal")):
             p.unlink(missing_ok=True)
         say("ingest")
         results.append(run_stage("ingest", str(bundle), str(db)))
-        db.unlink(missing_ok=True)
+    if "features" in stages:
+        say("features")
+        results.append(run_stage("features", str(db)))
     if not keep:
         shutil.rmtree(bundle, ignore_errors=True)
+        db.unlink(missing_ok=True)
     record(results, managers, months, fmt, floor)
     return results
 

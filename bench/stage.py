@@ -2,6 +2,7 @@
 
 Usage: python -m bench.stage generate OUT MANAGERS MONTHS FORMAT SEED
        python -m bench.stage ingest BUNDLE DB
+       python -m bench.stage features DB
        python -m bench.stage scan BUNDLE
 Prints one JSON line: {"rows": N}.
 """
@@ -30,6 +31,16 @@ def main(argv: list[str]) -> dict:
         result = ingest_bundle(con, Path(argv[1]))
         con.close()
         return {"rows": sum(f.rows for f in result.files)}
+    if stage == "features":
+        from features.build import build_features, latest_month
+        from pipeline.settings import Settings
+        from pipeline.warehouse import connect
+
+        settings = Settings.load(warehouse=Path(argv[1]))
+        con = connect(settings)
+        result = build_features(con, latest_month(con), settings)
+        con.close()
+        return {"rows": result.rows["feat_manager_month"]}
     if stage == "scan":
         return {"rows": scan_floor(Path(argv[1]))}
     raise SystemExit(f"unknown stage {stage}")
@@ -45,11 +56,11 @@ def scan_floor(bundle: Path) -> int:
         if path.name in ("labels.csv", "decoys.csv", "injected_errors.csv"):
             continue
         if path.suffix == ".parquet":
-            total += con.execute("select count(*) from read_parquet(?)", [str(path)]).fetchone()[0]
+            total += con.execute("select count(*) from read_parquet(?)", [str(path)]).fetchall()[0][0]
         elif path.suffix == ".csv":
             total += con.execute(
                 "select count(*) from read_csv(?, all_varchar = true, header = true)", [str(path)]
-            ).fetchone()[0]
+            ).fetchall()[0][0]
     return total
 
 

@@ -82,6 +82,7 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
         "self_min_months": settings.self_min_months,
         "share_features": [f.name for f in CATALOG if f.unit == "share"],
         "feature_names": FEATURE_NAMES,
+        "min_scales": [f.min_scale for f in CATALOG],
     }
     for model in MODELS:
         start = time.perf_counter()

@@ -32,6 +32,10 @@ class Feature:
     meaning_zh: str
     meaning_en: str
     tables: tuple[str, ...]  # staging tables it needs besides managers/customers/assignments
+    # The smallest spread a z-score divides by: a difference this big is one "unit" of
+    # concern. Without it a feature where nearly every peer is 0 turns any single event
+    # into an extreme z-score.
+    min_scale: float = 0.05
     suspicious: str = "high"
 
 
@@ -39,63 +43,63 @@ CATALOG: tuple[Feature, ...] = (
     Feature("churn_rate", 1, "客户流失率", "Customer churn rate", "share",
             "月初名下客户中当月流失（销户，或月末资产降至上月末的20%以下）的比例。",
             "Share of the customers owned at month start who were lost in the month (account closed, "
-            "or month-end assets below 20% of the previous month-end).", ("balances",)),
+            "or month-end assets below 20% of the previous month-end).", ("balances",), min_scale=0.02),
     Feature("churned_aum_share", 1, "流失资产占比", "Share of book AUM lost", "share",
             "当月流失客户的上月末资产占名下客户上月末总资产的比例。",
             "Previous month-end assets of the customers lost in the month, as a share of the book's assets.",
-            ("balances",)),
+            ("balances",), min_scale=0.03),
     Feature("reassign_loss_rate", 7, "调出后流失率", "Loss after reassignment away", "share",
             "从该客户经理名下调出的客户中，调出后90天内流失的比例（计入原客户经理）。",
             "Share of the customers reassigned away from the manager who were lost within 90 days "
-            "(counted against the previous manager).", ("balances",)),
+            "(counted against the previous manager).", ("balances",), min_scale=0.1),
     Feature("exit_window_churn_rate", 7, "离职前流失率", "Churn before exit", "share",
             "离职日前90天内名下客户的流失比例；未离职为空。",
             "Share of the book lost in the 90 days before the manager's exit date; empty when no exit.",
-            ("balances",)),
+            ("balances",), min_scale=0.05),
     Feature("offhours_contact_share", 4, "非工作时间联系占比", "Off-hours contact share", "share",
             "联系记录中发生在工作时间之外、周末或法定节假日（调休上班日算工作日）的比例。",
             "Share of logged contacts outside business hours, on weekends or public holidays "
-            "(make-up working days count as workdays).", ("contacts",)),
+            "(make-up working days count as workdays).", ("contacts",), min_scale=0.03),
     Feature("dark_churn_share", 4, "失联后流失占比", "Lost after going dark", "share",
             "当月流失客户中，流失前60天内没有任何联系记录的比例。",
             "Share of the customers lost in the month with no logged contact in the 60 days before.",
-            ("balances", "contacts")),
+            ("balances", "contacts"), min_scale=0.25),
     Feature("logging_lag_p90_days", 4, "补录延迟（90分位，天）", "Logging lag, 90th percentile (days)", "days",
             "联系记录录入时间晚于实际联系时间的天数的90分位数；大量补录说明联系在系统外进行。",
             "90th percentile of days between a contact and its entry in the CRM; bulk back-filling "
-            "suggests contact kept off the system.", ("contacts",)),
+            "suggests contact kept off the system.", ("contacts",), min_scale=1.0),
     Feature("shared_counterparty_customers", 2, "同一对手方客户数", "Customers paying one counterparty",
             "count",
             "近3个月内，向同一个外部对手方（账户，或银行+户名）转出资金的名下客户的最大人数。",
             "The largest number of the manager's customers sending outflows to one and the same outside "
-            "counterparty (account, else bank and name) in the month and the two before.", ("transfers",)),
+            "counterparty (account, else bank and name) in the month and the two before.", ("transfers",), min_scale=1.0),
     Feature("maturity_leakage_rate", 3, "到期资金流失率", "Maturity leakage rate", "share",
             "当月到期的理财等定期产品中，30天内未续作且客户转出至少一半到期金额的比例。",
             "Share of won term products maturing in the month that were not renewed within 30 days while "
-            "the customer moved at least half the matured amount out.", ("deals", "transfers")),
+            "the customer moved at least half the matured amount out.", ("deals", "transfers"), min_scale=0.2),
     Feature("phone_edits_by_manager", 5, "客户经理修改客户电话次数", "Customer phone edits by the manager",
             "count",
             "当月由该客户经理本人修改客户手机号的次数。",
-            "Number of customer phone-number edits the manager made in the month.", ("field_changes",)),
+            "Number of customer phone-number edits the manager made in the month.", ("field_changes",), min_scale=1.0),
     Feature("phone_edits_to_shared_number", 5, "改为共用号码次数", "Phone edits to a shared number", "count",
             "当月该客户经理把客户电话改成本人号码、其他员工号码或其他客户号码的次数（会使回访失效）。",
             "Phone edits by the manager whose new number is the manager's own, another staff member's or "
-            "another customer's (this defeats the bank's call-backs).", ("field_changes",)),
+            "another customer's (this defeats the bank's call-backs).", ("field_changes",), min_scale=1.0),
     Feature("unrecorded_sales_share", 6, "未双录销售占比", "Sales without recording", "share",
             "当月成交的理财、保险、基金销售中没有双录编号的比例。",
             "Share of won wealth, insurance and fund sales in the month without a sales-recording (双录) id.",
-            ("deals",)),
+            ("deals",), min_scale=0.1),
     Feature("late_stage_loss_rate", 6, "后期丢单率", "Late-stage loss rate", "share",
             "当月关闭的商机中，进入方案或谈判阶段后丢单或取消的比例。",
             "Share of deals closed in the month that were lost or cancelled after reaching the proposal or "
-            "negotiation stage.", ("deals",)),
+            "negotiation stage.", ("deals",), min_scale=0.1),
     Feature("elderly_outflow_share", 8, "老年客户转出占比", "Outflow share from elderly customers", "share",
             "当月名下客户转出金额中来自65岁及以上客户的比例。",
             "Share of the month's outflow amount from the manager's customers that came from customers "
-            "aged 65 or more.", ("transfers",)),
+            "aged 65 or more.", ("transfers",), min_scale=0.2),
     Feature("complaints_count", 9, "投诉数", "Complaints", "count",
             "当月指名该客户经理的投诉数量。",
-            "Number of complaints naming the manager received in the month.", ("complaints",)),
+            "Number of complaints naming the manager received in the month.", ("complaints",), min_scale=1.0),
 )
 
 BY_NAME = {f.name: f for f in CATALOG}

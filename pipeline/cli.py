@@ -214,7 +214,7 @@ def bench(
     managers: Annotated[int, typer.Option(help="Number of account managers.")] = 2000,
     months: Annotated[int, typer.Option(help="Months of history.")] = 12,
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
-    stages: Annotated[str, typer.Option(help="Comma-separated: generate, ingest.")] = "generate,ingest",
+    stages: Annotated[str, typer.Option(help="Comma-separated: generate, ingest, features.")] = "generate,ingest,features",
     workdir: Annotated[Path, typer.Option(help="Where bundles and warehouses go.")] = Path("data/bench"),
     keep: Annotated[bool, typer.Option("--keep", help="Keep (and reuse) the generated bundle.")] = False,
 ) -> None:

@@ -221,3 +221,21 @@ def test_sample_bundle_builds_and_passes_the_data_checks(tmp_path):
     assert result.failed_checks == {}
     assert result.rows["feat_manager_month"] == con.execute(
         "select count(*) from int_manager_month").fetchone()[0] > 50 * 5
+
+
+def test_peer_and_self_z_follow_the_documented_rules(bank):
+    con, _ = bank
+    row = con.execute("""select value, peer_group, peer_median, peer_z, self_median, self_z
+                         from feat_feature_scores where manager_id = 'M1' and month = ?
+                           and feature = 'phone_edits_by_manager'""", [OCT]).fetchall()[0]
+    # branch B1 × senior has 2 managers (< 8): compare with all seniors, M1 = 2 and M2 = 0:
+    # median 1, MAD 1 → scale 1.4826; own history Jul-Sep all 0 (flat) borrows that scale
+    assert row[:3] == (2.0, "tier", 1.0)
+    assert row[3] == pytest.approx((2 - 1) / 1.4826)
+    assert row[4] == 0.0 and row[5] == pytest.approx(2 / 1.4826)
+    # M3 is the only junior: no spread at all, so the catalogue's min_scale (1 edit) applies
+    m3 = con.execute("""select value, peer_z from feat_feature_scores where manager_id = 'M3'
+                        and month = ? and feature = 'phone_edits_by_manager'""", [OCT]).fetchall()[0]
+    assert m3 == (0.0, 0.0)
+    # NULL values have NULL z-scores
+    assert value(con, "M2", "offhours_contact_share_peer_z") is None

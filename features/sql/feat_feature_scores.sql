@@ -3,12 +3,14 @@
 --
 -- Peer z: robust z = (value - median) / (1.4826 × MAD) within month × branch × tier;
 -- when that group has fewer than $peer_min_group managers with a value, within month × tier.
--- Zero MAD (most peers identical, e.g. nobody edits phones): scale = 1.2533 × mean absolute
--- deviation instead; if that is zero too, everyone is equal and z = 0. |z| is capped at 20.
+-- Zero MAD (most peers identical, e.g. nobody edits phones): 1.2533 × mean absolute deviation
+-- instead. Either way the scale is at least the feature's min_scale from the catalogue
+-- ($min_scales, aligned with $feature_names), so one event among silent peers is not an
+-- extreme by itself; equal values give z = 0. |z| is capped at 20.
 -- Self z: the same against the manager's own previous $self_window_months months; NULL with
 -- fewer than $self_min_months months of history. A flat own history (zero spread) borrows
 -- the peer group's spread, so one complaint after six quiet months is not an outlier by
--- itself. A NULL value gives NULL z-scores.
+-- itself; the feature's min_scale applies here too. A NULL value gives NULL z-scores.
 with wide as (
     select * from int_feature_values
 ),
@@ -19,11 +21,15 @@ present_values as (
     into name feature value value
 ),
 
--- unpivot drops NULLs; every catalogue feature ($feature_names) keeps a row per manager-month
+catalogue as (
+    select unnest($feature_names::varchar[]) as feature, unnest($min_scales::double[]) as min_scale
+),
+
+-- unpivot drops NULLs; every catalogue feature keeps a row per manager-month
 long as (
     select w.manager_id, w.month, w.branch_id, w.tier, f.feature, v.value
     from wide w
-    cross join (select unnest($feature_names::varchar[]) as feature) f
+    cross join catalogue f
     left join present_values v using (manager_id, month, feature)
 ),
 
@@ -65,12 +71,15 @@ peer_scored as (
         p.manager_id, p.month, p.branch_id, p.tier, p.feature, p.value,
         case when p.by_branch then 'branch×tier' else 'tier' end as peer_group,
         case when p.by_branch then p.branch_med else p.tier_med end as peer_median,
-        case when p.by_branch
-             then coalesce(nullif(1.4826 * bs.mad, 0), nullif(1.2533 * bs.meanad, 0))
-             else coalesce(nullif(1.4826 * ts.mad, 0), nullif(1.2533 * ts.meanad, 0)) end as peer_scale
+        greatest(case when p.by_branch
+                      then coalesce(nullif(1.4826 * bs.mad, 0), 1.2533 * bs.meanad)
+                      else coalesce(nullif(1.4826 * ts.mad, 0), 1.2533 * ts.meanad) end,
+                 c.min_scale) as peer_scale,
+        c.min_scale
     from peer p
     join branch_spread bs using (month, branch_id, tier, feature)
     join tier_spread ts using (month, tier, feature)
+    join catalogue c using (feature)
 ),
 
 history as (
@@ -101,7 +110,8 @@ joined as (
         p.*,
         s.n as self_months,
         s.med as self_median,
-        coalesce(nullif(1.4826 * s.mad, 0), nullif(1.2533 * s.meanad, 0), p.peer_scale) as self_scale
+        greatest(coalesce(nullif(1.4826 * s.mad, 0), nullif(1.2533 * s.meanad, 0), p.peer_scale),
+                 p.min_scale) as self_scale
     from peer_scored p
     left join self_spread s using (manager_id, month, feature)
 ),
@@ -111,11 +121,9 @@ final as (
         manager_id, month, branch_id, tier, feature, value,
         peer_group, peer_median,
         case when value is null then null
-             when peer_scale is null then 0.0
              else greatest(least((value - peer_median) / peer_scale, 20), -20) end as peer_z,
         self_median,
         case when value is null or coalesce(self_months, 0) < $self_min_months::integer then null
-             when self_scale is null then 0.0
              else greatest(least((value - self_median) / self_scale, 20), -20) end as self_z
     from joined
 )
