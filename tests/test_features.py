@@ -239,3 +239,27 @@ def test_peer_and_self_z_follow_the_documented_rules(bank):
     assert m3 == (0.0, 0.0)
     # NULL values have NULL z-scores
     assert value(con, "M2", "offhours_contact_share_peer_z") is None
+
+
+def test_midnight_and_month_boundaries(tmp_path):
+    import duckdb
+
+    files = {
+        "managers.csv": "manager_id,branch_id,tier,hire_date\nM1,B1,mid,2020-01-01\n",
+        "customers.csv": ("customer_id,opened_at,closed_at\nC1,2019-01-01,\nC2,2019-01-01,2025-11-01\n"
+                          "C3,2019-01-01,2025-10-31\n"),
+        "assignments.csv": "customer_id,manager_id,start_date\nC1,M1,2019-01-01\nC2,M1,2019-01-01\nC3,M1,2019-01-01\n",
+        # 30 Sep 23:59:59 is a Tuesday evening: off-hours, and September's. Midnight of 1 Oct is
+        # October's (and a holiday). 9 Oct 2025 is the first workday after the holidays.
+        "contacts.csv": ("contact_id,manager_id,customer_id,contact_at,channel\n"
+                         "K1,M1,C1,2025-09-30 23:59:59,phone\nK2,M1,C1,2025-10-01 00:00:00,phone\n"
+                         "K3,M1,C1,2025-09-30 12:00,phone\nK4,M1,C1,2025-10-09 09:00,phone\n"),
+        "balances.csv": "customer_id,month,aum\nC1,2025-09,1000\nC2,2025-09,1000\nC3,2025-09,1000\n",
+    }
+    con = duckdb.connect()
+    ingest_bundle(con, write_bundle(tmp_path / "b", files, base=False))
+    build_features(con, OCT, Settings())
+    assert value(con, "M1", "offhours_contact_share", dt.date(2025, 9, 1)) == pytest.approx(1 / 2)
+    assert value(con, "M1", "offhours_contact_share", OCT) == pytest.approx(1 / 2)
+    # C3 closed on 31 Oct: an October loss; C2 closes on 1 Nov: not October's
+    assert value(con, "M1", "churn_rate", OCT) == pytest.approx(1 / 3)
