@@ -188,6 +188,115 @@ def features(
         out.print(f"  skipped {feature}: no {', '.join(tables)} table in the warehouse")
 
 
+def _month(text: str | None, con):
+    """The audit month: --as-of YYYY-MM, else the newest month with data."""
+    import datetime as dt
+
+    from features.build import latest_month
+
+    if text:
+        try:
+            return dt.datetime.strptime(text, "%Y-%m").date()
+        except ValueError:
+            raise typer.BadParameter(f"--as-of must be YYYY-MM, not {text!r}") from None
+    month = latest_month(con)
+    if month is None:
+        err.print("[red]error:[/red] the warehouse holds no balances or contacts: run `feidan ingest` first")
+        raise typer.Exit(1)
+    return month
+
+
+@app.command()
+def score(
+    db: DbOption = DEFAULT_WAREHOUSE,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Audit month YYYY-MM (default: newest).")] = None,
+    budget: Annotated[int | None, typer.Option(help="Alert budget: flag the top K (default 1%, at least 10).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Run folder (default reports/out/<month>).")] = None,
+    detector: Annotated[str | None, typer.Option(help="ecod, iforest, control, ensemble, ecod+control.")] = None,
+) -> None:
+    """Score the audit month: risk score 0-100, rank, reasons; flag the alert budget."""
+    from models.scoring import score_month
+    from pipeline.warehouse import connect
+
+    settings = Settings.load(warehouse=db, detector=detector)
+    con = connect(settings)
+    try:
+        month = _month(as_of, con)
+        target = out_dir or Path("reports/out") / f"{month:%Y-%m}"
+        with err.status("scoring…"):
+            result = score_month(con, month, settings, target, budget)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    finally:
+        con.close()
+    table = Table(title=f"Top of {month:%Y-%m} — {len(result.scores):,} managers scored, "
+                        f"{result.budget} flagged (model {result.model_id})")
+    for col in ("rank", "manager", "branch", "tier", "risk", "top reasons"):
+        table.add_column(col, justify="right" if col in ("rank", "risk") else "left")
+    for row in result.scores.head(result.budget).itertuples():
+        reasons = "; ".join(r["label_zh"] for r in json.loads(row.reasons))
+        table.add_row(str(row.rank), row.manager_id, row.branch_id, row.tier, f"{row.risk_score:.1f}", reasons)
+    out.print(table)
+    out.print(f"scores: table `scores` in {db}; {target / 'scores.csv'}; model: {target / 'model'}")
+
+
+@app.command()
+def evaluate(
+    bundle: Annotated[Path, typer.Option("--bundle", help="A generated bundle (with labels.csv, decoys.csv).")],
+    db: Annotated[Path | None, typer.Option("--db", help="Warehouse already holding the bundle "
+                                                          "(default: a fresh temporary one).")] = None,
+    budget: Annotated[int | None, typer.Option(help="Alert budget K (default 1%, at least 10).")] = None,
+    detector: Annotated[str | None, typer.Option(help="Detector to evaluate (default from settings).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Measure detection quality on a generated bundle's planted cases."""
+    import tempfile
+
+    import pandas as pd
+
+    from features.build import build_features
+    from models.evaluate import evaluate as measure
+    from models.scoring import score_month
+    from pipeline.ingest import ingest_bundle
+    from pipeline.warehouse import connect
+
+    for name in ("labels.csv", "decoys.csv"):
+        if not (bundle / name).exists():
+            err.print(f"[red]error:[/red] {bundle / name} not found: evaluate needs a generated bundle")
+            raise typer.Exit(2)
+    with tempfile.TemporaryDirectory(prefix="feidan-eval-") as tmp:
+        settings = Settings.load(warehouse=db or Path(tmp) / "eval.duckdb", detector=detector)
+        con = connect(settings)
+        try:
+            with err.status("loading, building features, scoring…"):
+                if db is None:
+                    ingest_bundle(con, bundle, settings.encoding)
+                month = _month(None, con)
+                if db is None:
+                    build_features(con, month, settings)
+                result = score_month(con, month, settings, Path(tmp) / "run", budget)
+        finally:
+            con.close()
+    metrics = measure(result.scores, pd.read_csv(bundle / "labels.csv"), pd.read_csv(bundle / "decoys.csv"),
+                      result.budget)
+    metrics["detector"] = settings.detector
+    if as_json:
+        sys.stdout.write(json.dumps(metrics, ensure_ascii=False, default=str) + "\n")
+        return
+    out.print(f"[bold]{bundle}[/bold]: {metrics['managers_scored']:,} managers scored, "
+              f"{metrics['planted']} planted, detector {settings.detector}")
+    out.print(f"ROC-AUC {metrics['roc_auc']}   average precision {metrics['average_precision']}")
+    for key in ("k_planted", "k_budget"):
+        m = metrics[key]
+        out.print(f"at K={m['k']:>4}: precision {m['precision']}  recall {m['recall']}  "
+                  f"decoys in top K {m['decoys_in_top_k'] or 'none'}")
+    out.print("recall by scenario (at the alert budget): " + ", ".join(
+        f"{k} {v:.2f}" for k, v in metrics["recall_by_scenario"].items()))
+    if "recall_by_intensity" in metrics:
+        out.print("recall by intensity: " + ", ".join(f"{k} {v:.2f}" for k, v in metrics["recall_by_intensity"].items()))
+
+
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Where the demo bundle goes.")] = Path("data/demo/bundle"),
@@ -203,10 +312,12 @@ def demo(
              end_month="2026-10", chinese_headers=False, encoding="utf-8", inject_errors=0)
     ingest(input=out_dir, db=db, encoding="auto", as_json=False)
     features(db=db, as_of=None, as_json=False)
+    score(db=db, as_of=None, budget=None, out_dir=None, detector=None)
     out.print(f"\n[bold]Demo done.[/bold]\n  bundle:    {out_dir.resolve()}\n"
-              f"  warehouse: {db.resolve()}  (raw_*, stg_*, quarantine, loads, feat_manager_month)\n"
+              f"  warehouse: {db.resolve()}  (raw_*, stg_*, quarantine, loads, feat_manager_month, scores)\n"
               f"  ground truth: {(out_dir / 'labels.csv').resolve()}\n"
-              "Scoring and the HTML report are the next steps of the project.")
+              f"  measure detection quality: .venv/bin/feidan evaluate --bundle {out_dir} --db {db}\n"
+              "The HTML report and the Prefect flow are the next steps of the project.")
 
 
 @app.command()

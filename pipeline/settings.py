@@ -38,6 +38,11 @@ class Settings(BaseModel):
     peer_min_group: int = Field(8, description="branch × tier groups smaller than this fall back to tier")
     self_window_months: int = Field(6, description="trailing months of the manager's own baseline")
     self_min_months: int = Field(3, description="fewer months of own history: no self z-score")
+    # Scoring
+    # ECOD alone ranked best on unseen seeds (see the closing notes); its tail scores are the reasons
+    detector: Literal["ensemble", "iforest", "ecod", "control", "ecod+control"] = "ecod"
+    seed: int = Field(7, description="random seed of the detectors; same input + seed = same scores")
+    score_window_months: int = Field(3, description="the audit month and the months before it that are scored")
     # DuckDB resources: spill big joins to disk rather than fail
     duckdb_memory_limit: str = "8GB"
     duckdb_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)

@@ -39,7 +39,9 @@ def draw_plan(n_managers: int, n_months: int, seed: int) -> dict[int, Plant]:
     chosen = rng.permutation(n_managers)[: n_planted + n_decoys]
     plan = {}
     for i, idx in enumerate(chosen):
-        last = n_months - 1 - int(rng.integers(0, min(2, n_months - 1) + 1))
+        # the story ends in the last month or the one before, so a monthly audit with a
+        # three-month look-back sees it (an older one was the previous runs' to catch)
+        last = n_months - 1 - int(rng.integers(0, 2))
         first = max(last - int(rng.integers(0, 3)), 1)
         if i < n_planted:
             plan[int(idx)] = Plant("scenario", SCENARIOS[i % len(SCENARIOS)],
@@ -178,7 +180,7 @@ class Planter:
         c = self.ch.customers
         rows = self.book(idx, lo, 6 if strong else 3, elderly=True)
         n = len(rows)
-        edit = np.maximum(self.days(lo - 20, lo + 10, n), 0)
+        edit = self.days(lo, max(hi - 25, lo + 1), n)  # inside the labelled months
         mphone = self.ch.managers.loc[self.ch.managers["idx"] == idx, "phone"].iloc[0]
         new = mphone if strong else str(vocab.phone_numbers(9, np.array([idx]))[0])  # one number, many customers
         self.ch.extra["field_changes"].append(pd.DataFrame({
@@ -186,7 +188,7 @@ class Planter:
             "old_value": c["phone"].to_numpy()[rows], "new_value": new, "changed_by": self.mid(idx),
             "changed_at": (self.win.start + edit * DAY).astype("datetime64[s]") + business_seconds(self.rng, n).astype("timedelta64[s]"),
         }))
-        leave = np.minimum(np.maximum(edit + self.rng.integers(10, 40, n), lo), self.win.n_days - 1)
+        leave = np.minimum(np.minimum(edit + self.rng.integers(7, 25, n), hi - 1), self.win.n_days - 1)
         self.lose(rows, leave, keep=(0.02, 0.15))
 
     def unrecorded_sales(self, idx, lo, hi, strong):
@@ -203,7 +205,9 @@ class Planter:
         self.lose(movers, self.days(lo, hi, len(movers)), keep=(0.02, 0.1), cp=self.outside_counterparty())
 
     def exit_poaching(self, idx, lo, hi, strong):
-        exit_off = min(lo + 20, self.win.n_days - 10)
+        # the exit falls late in the labelled months, so losses before it and after the
+        # handover both land inside them
+        exit_off = min(max(hi - 35, lo + 5), self.win.n_days - 10)
         rows = self.book(idx, max(exit_off - 90, 1), 7 if strong else 4, elderly=True)
         self.lose(rows, self.days(max(exit_off - 85, 1), exit_off, len(rows)), close_share=0.3,
                   cp=self.outside_counterparty() if strong else None)
@@ -212,7 +216,7 @@ class Planter:
         handed = np.flatnonzero((c["owner"].to_numpy() == idx) & (c["new_owner"].to_numpy() >= 0)
                                 & (c["loss_off"].to_numpy() >= NEVER))
         follow = self.rng.permutation(handed)[: (3 if strong else 2)]
-        when = np.minimum(c["reassign_off"].to_numpy()[follow] + self.rng.integers(10, 45, len(follow)),
+        when = np.minimum(c["reassign_off"].to_numpy()[follow] + self.rng.integers(7, 30, len(follow)),
                           self.win.n_days - 1)
         self.lose(follow, when)
 

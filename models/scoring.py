@@ -1,0 +1,176 @@
+"""Scoring the audit month: risk score 0-100, rank, alert budget and reason codes.
+
+Inputs are the peer and self z-scores of every catalogue feature, highest over the
+trailing window, clipped at 0 (only the suspicious direction counts). Detectors are
+fitted on the month's own population (unsupervised). Same input + same seed = same
+scores, bit for bit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from importlib import metadata, resources
+from pathlib import Path
+
+import duckdb
+import joblib
+import numpy as np
+import pandas as pd
+
+from features.catalog import BY_NAME, FEATURE_NAMES
+from models.detectors import ControlPoints, ECODDetector, Ensemble, IForestDetector
+
+KINDS = ("peer_z_max", "self_z_max")
+COLUMNS = [f"{f}:{k}" for f in FEATURE_NAMES for k in KINDS]
+MIN_REASON_Z = 1.0  # a feature quoted as a reason is at least this unusual (peer or self z)
+
+
+@dataclass
+class ScoreResult:
+    as_of: dt.date
+    model_id: str
+    scores: pd.DataFrame  # one row per scored manager, ranked
+    budget: int
+    out_dir: Path
+    params: dict = field(default_factory=dict)
+
+
+def load_inputs(con: duckdb.DuckDBPyConnection, as_of: dt.date, window: int) -> pd.DataFrame:
+    sql = resources.files("models").joinpath("sql", "score_inputs.sql").read_text(encoding="utf-8")
+    return con.execute(sql, {"as_of": as_of, "score_window_months": window}).df()
+
+
+def to_matrix(inputs: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    wide = inputs.pivot(index="manager_id", columns="feature", values=list(KINDS))
+    wide.columns = [f"{feature}:{kind}" for kind, feature in wide.columns]
+    wide = wide.reindex(columns=COLUMNS).sort_index()
+    X = np.clip(wide.to_numpy(dtype=float), 0.0, 20.0)
+    return list(wide.index), np.nan_to_num(X, nan=0.0)
+
+
+def build_model(detector: str, seed: int) -> Ensemble:
+    members = {
+        "iforest": ("iforest", IForestDetector(random_state=seed), 1.0),
+        "ecod": ("ecod", ECODDetector(), 1.0),
+        "control": ("control", ControlPoints(weights=tuple(1.0 if k == "peer_z_max" else 0.5
+                                                             for _ in FEATURE_NAMES for k in KINDS)), 1.0),
+    }
+    chosen = {"ensemble": ["iforest", "ecod", "control"], "ecod+control": ["ecod", "control"]}.get(
+        detector, [detector])
+    return Ensemble(members=tuple(members[name] for name in chosen))
+
+
+def alert_budget(n: int, budget: int | None, share: float = 0.01, minimum: int = 10) -> int:
+    return min(n, budget if budget is not None else max(minimum, math.ceil(share * n)))
+
+
+def reasons_for(row_contrib: np.ndarray, manager: str, evidence: pd.DataFrame, top: int = 3) -> list[dict]:
+    per_feature = row_contrib.reshape(len(FEATURE_NAMES), len(KINDS)).sum(axis=1)
+    total = per_feature.sum()
+    order = np.argsort(-per_feature, kind="stable")
+    out = []
+    for i in order:
+        if per_feature[i] <= 0:
+            break
+        name = FEATURE_NAMES[i]
+        ev = evidence.loc[(manager, name)]
+        # a reason must be unusual in its own right, not just a share of the model's score
+        if max(_num(ev["peer_z_max"]) or 0.0, _num(ev["self_z_max"]) or 0.0) < MIN_REASON_Z:
+            continue
+        f = BY_NAME[name]
+        out.append({
+            "feature": name, "family": f.family, "label_zh": f.label_zh, "label_en": f.label_en,
+            "meaning_zh": f.meaning_zh, "meaning_en": f.meaning_en, "unit": f.unit, "direction": "high",
+            "value": _num(ev["value"]), "peer_median": _num(ev["peer_median"]), "peer_group": ev["peer_group"],
+            "peer_z": _num(ev["peer_z_max"]), "self_z": _num(ev["self_z_max"]),
+            "month": ev["peak_month"].strftime("%Y-%m") if pd.notna(ev["peak_month"]) else None,
+            "share": round(float(per_feature[i] / total), 4) if total > 0 else None,
+        })
+        if len(out) == top:
+            break
+    return out
+
+
+def _num(v):
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), 4)
+
+
+def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_dir: Path,
+                budget: int | None = None) -> ScoreResult:
+    as_of = as_of.replace(day=1)
+    inputs = load_inputs(con, as_of, settings.score_window_months)
+    if inputs.empty:
+        raise ValueError(f"no features for {as_of:%Y-%m}: run `feidan features` first")
+    ids, X = to_matrix(inputs)
+    params = {"detector": settings.detector, "seed": settings.seed, "columns": COLUMNS,
+              "score_window_months": settings.score_window_months, "as_of": f"{as_of:%Y-%m}"}
+    data_hash = hashlib.sha256(X.tobytes() + "\n".join(ids).encode()).hexdigest()
+    model_id = hashlib.sha256((json.dumps(params, sort_keys=True) + data_hash).encode()).hexdigest()[:12]
+    model = build_model(settings.detector, settings.seed).fit(X)
+    risk = model.decision_function(X)
+    contrib = model.explain(X)
+    evidence = inputs.set_index(["manager_id", "feature"]).sort_index()
+    meta = inputs.groupby("manager_id")[["branch_id", "tier", "last_month"]].first()
+    k = alert_budget(len(ids), budget)
+    frame = pd.DataFrame({"manager_id": ids, "risk_score": np.round(risk, 4)})
+    frame["reasons"] = [json.dumps(reasons_for(contrib[i], m, evidence), ensure_ascii=False)
+                        for i, m in enumerate(ids)]
+    frame = frame.join(meta, on="manager_id")
+    frame = frame.sort_values(["risk_score", "manager_id"], ascending=[False, True], kind="stable")
+    frame["rank"] = np.arange(1, len(frame) + 1)
+    frame["flagged"] = frame["rank"] <= k
+    frame["month"] = as_of
+    frame["model_id"] = model_id
+    frame = frame[["manager_id", "month", "branch_id", "tier", "risk_score", "rank", "flagged",
+                   "reasons", "model_id"]].reset_index(drop=True)
+    _write_scores(con, frame, as_of)
+    _write_artefacts(out_dir, model, params, data_hash, model_id, frame)
+    return ScoreResult(as_of, model_id, frame, k, out_dir, params)
+
+
+def _write_scores(con, frame: pd.DataFrame, as_of: dt.date) -> None:
+    con.execute("""create table if not exists scores (
+        manager_id varchar, month date, branch_id varchar, tier varchar, risk_score double,
+        rank integer, flagged boolean, reasons json, model_id varchar)""")
+    con.execute("begin transaction")
+    con.execute("delete from scores where month = ?", [as_of])  # rerunning a month replaces it
+    con.register("_scores", frame)
+    con.execute("insert into scores select * from _scores")
+    con.unregister("_scores")
+    con.execute("commit")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _write_artefacts(out_dir: Path, model, params: dict, data_hash: str, model_id: str,
+                     frame: pd.DataFrame) -> None:
+    model_dir = out_dir / "model"
+    model_dir.mkdir(parents=True, exist_ok=True)
+    tmp = model_dir / ".model.joblib.partial"
+    joblib.dump(model, tmp)
+    os.replace(tmp, model_dir / "model.joblib")
+    versions = {p: metadata.version(p) for p in ("pyod", "scikit-learn", "numpy", "duckdb", "pandas")}
+    meta = {"model_id": model_id, "params": params, "data_hash": data_hash,
+            "training_window": {"months": params["score_window_months"], "last": params["as_of"]},
+            "managers": len(frame), "library_versions": versions}
+    _atomic_write(model_dir / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False).encode())
+    csv = frame.assign(
+        month=frame["month"].map(lambda d: d.strftime("%Y-%m")),
+        reason_1=[_reason(r, 0) for r in frame["reasons"]], reason_2=[_reason(r, 1) for r in frame["reasons"]],
+        reason_3=[_reason(r, 2) for r in frame["reasons"]],
+    ).drop(columns=["reasons"])
+    _atomic_write(out_dir / "scores.csv", csv.to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
+
+
+def _reason(reasons_json: str, i: int) -> str:
+    items = json.loads(reasons_json)
+    return items[i]["feature"] if i < len(items) else ""
