@@ -97,6 +97,24 @@ CATALOG: tuple[Feature, ...] = (
             "当月名下客户转出金额中来自65岁及以上客户的比例。",
             "Share of the month's outflow amount from the manager's customers that came from customers "
             "aged 65 or more.", ("transfers",), min_scale=0.2),
+    Feature("churn_rate_3m", 1, "近3个月客户流失率", "Customer churn, last 3 months", "share",
+            "近3个月（含当月）流失的名下客户数占期间最大名下客户数的比例；分散在几周内的流失在单月不明显，三个月合计就清楚。",
+            "Customers lost in the month and the two before, as a share of the largest book in that time: "
+            "a drain spread over weeks is small in any one month and plain over three.", ("balances",),
+            min_scale=0.03),
+    Feature("churned_aum_share_3m", 1, "近3个月流失资产占比", "Share of book AUM lost, last 3 months", "share",
+            "近3个月流失客户的流失前资产占期间最大名下资产的比例。",
+            "Assets of the customers lost in the month and the two before, as a share of the largest book "
+            "AUM in that time.", ("balances",), min_scale=0.05),
+    Feature("maturity_leakage_rate_3m", 3, "近3个月到期资金流失率", "Maturity leakage, last 3 months", "share",
+            "近3个月到期的定期产品中未续作且资金被转出的比例。",
+            "Share of the term products maturing in the month and the two before that were not renewed while "
+            "the money left.", ("deals", "transfers"), min_scale=0.15),
+    Feature("unrecorded_sales_share_3m", 6, "近3个月未双录销售占比", "Sales without recording, last 3 months",
+            "share",
+            "近3个月成交的理财、保险、基金销售中没有双录编号的比例。",
+            "Share of won wealth, insurance and fund sales in the month and the two before without a "
+            "sales-recording (双录) id.", ("deals",), min_scale=0.08),
     Feature("complaints_count", 9, "投诉数", "Complaints", "count",
             "当月指名该客户经理的投诉数量。",
             "Number of complaints naming the manager received in the month.", ("complaints",), min_scale=1.0),

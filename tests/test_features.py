@@ -204,7 +204,8 @@ def test_missing_optional_table_makes_its_features_null_and_is_reported(tmp_path
     con = duckdb.connect()
     ingest_bundle(con, write_bundle(tmp_path / "b", files, base=False))
     result = build_features(con, OCT, Settings())
-    assert set(result.skipped) == {"maturity_leakage_rate", "unrecorded_sales_share", "late_stage_loss_rate"}
+    assert set(result.skipped) == {"maturity_leakage_rate", "unrecorded_sales_share", "late_stage_loss_rate",
+                                   "maturity_leakage_rate_3m", "unrecorded_sales_share_3m"}
     assert value(con, "M1", "unrecorded_sales_share") is None
     assert value(con, "M1", "unrecorded_sales_share_peer_z") is None
     assert value(con, "M1", "churn_rate") == pytest.approx(2 / 4)
@@ -263,3 +264,16 @@ def test_midnight_and_month_boundaries(tmp_path):
     assert value(con, "M1", "offhours_contact_share", OCT) == pytest.approx(1 / 2)
     # C3 closed on 31 Oct: an October loss; C2 closes on 1 Nov: not October's
     assert value(con, "M1", "churn_rate", OCT) == pytest.approx(1 / 3)
+
+
+def test_three_month_features_sum_the_window(bank):
+    con, _ = bank
+    # Aug-Oct: M1 lost C1 and C2 (both October) from a largest book of 4; lost AUM 300k of 405k
+    assert value(con, "M1", "churn_rate_3m") == pytest.approx(2 / 4)
+    assert value(con, "M1", "churned_aum_share_3m") == pytest.approx(300_000 / 405_000)
+    # the only maturity (October) leaked; one of two recordable sales had no recording
+    assert value(con, "M1", "maturity_leakage_rate_3m") == pytest.approx(1.0)
+    assert value(con, "M1", "unrecorded_sales_share_3m") == pytest.approx(1 / 2)
+    # September alone: no loss yet for M1, and no matured deal to divide by
+    assert value(con, "M1", "churn_rate_3m", dt.date(2025, 9, 1)) == 0
+    assert value(con, "M1", "maturity_leakage_rate_3m", dt.date(2025, 9, 1)) is None

@@ -114,6 +114,7 @@ final as (
         mm.manager_id,
         mm.month,
         coalesce(bs.book_size, 0) as book_size,
+        coalesce(bs.book_aum, 0) as book_aum,
         coalesce(ls.lost_customers, 0) as lost_customers,
         coalesce(ls.lost_aum, 0) as lost_aum,
         coalesce(ls.lost_customers, 0) / nullif(bs.book_size, 0) as churn_rate,

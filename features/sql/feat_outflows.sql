@@ -91,6 +91,8 @@ final as (
         k.manager_id,
         k.month,
         coalesce(s.shared_counterparty_customers, 0) as shared_counterparty_customers,
+        coalesce(l.matured_deals, 0) as matured_deals,
+        coalesce(l.leaked_deals, 0) as leaked_deals,
         l.leaked_deals / nullif(l.matured_deals, 0) as maturity_leakage_rate,
         e.elderly_outflow_share
     from keys k

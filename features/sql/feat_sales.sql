@@ -13,6 +13,10 @@ final as (
     select
         manager_id,
         month,
+        count(*) filter (where status = 'won' and product_type in ('wealth', 'insurance', 'fund'))
+            as recordable_sales,
+        count(*) filter (where status = 'won' and product_type in ('wealth', 'insurance', 'fund')
+                           and recording_id is null) as unrecorded_sales,
         count(*) filter (where status = 'won' and product_type in ('wealth', 'insurance', 'fund')
                            and recording_id is null)
             / nullif(count(*) filter (where status = 'won'

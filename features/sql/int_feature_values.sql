@@ -1,11 +1,13 @@
 -- int_feature_values: one row per manager_id × month employed: peer-group keys, book size
 -- and every catalogue feature. Counts default to 0; shares stay NULL when undefined
 -- (nothing to divide by); features of a missing optional table are set NULL by the runner.
+-- The *_3m features sum the month and the two before: a drain spread over weeks is small in
+-- any one month and plain over three.
 with manager_months as (
     select * from int_manager_month
 ),
 
-final as (
+joined as (
     select
         mm.manager_id,
         mm.month,
@@ -26,7 +28,14 @@ final as (
         s.unrecorded_sales_share,
         s.late_stage_loss_rate,
         o.elderly_outflow_share,
-        coalesce(q.complaints_count, 0) as complaints_count
+        coalesce(q.complaints_count, 0) as complaints_count,
+        coalesce(a.lost_customers, 0) as lost_customers,
+        coalesce(a.lost_aum, 0) as lost_aum,
+        coalesce(a.book_aum, 0) as book_aum,
+        coalesce(o.matured_deals, 0) as matured_deals,
+        coalesce(o.leaked_deals, 0) as leaked_deals,
+        coalesce(s.recordable_sales, 0) as recordable_sales,
+        coalesce(s.unrecorded_sales, 0) as unrecorded_sales
     from manager_months mm
     left join feat_attrition a using (manager_id, month)
     left join feat_contacts c using (manager_id, month)
@@ -34,6 +43,24 @@ final as (
     left join feat_edits e using (manager_id, month)
     left join feat_sales s using (manager_id, month)
     left join feat_complaints q using (manager_id, month)
+),
+
+windowed as (
+    select
+        *,
+        sum(lost_customers) over w / nullif(max(book_size) over w, 0) as churn_rate_3m,
+        sum(lost_aum) over w / nullif(max(book_aum) over w, 0) as churned_aum_share_3m,
+        sum(leaked_deals) over w / nullif(sum(matured_deals) over w, 0) as maturity_leakage_rate_3m,
+        sum(unrecorded_sales) over w / nullif(sum(recordable_sales) over w, 0) as unrecorded_sales_share_3m
+    from joined
+    window w as (partition by manager_id order by month
+                 range between interval 2 month preceding and current row)
+),
+
+final as (
+    select * exclude (lost_customers, lost_aum, book_aum, matured_deals, leaked_deals,
+                      recordable_sales, unrecorded_sales)
+    from windowed
 )
 
 select * from final
