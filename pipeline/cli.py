@@ -87,14 +87,8 @@ def ingest(
     """
     from pipeline.ingest import ingest_bundle
     from pipeline.ingest.bundle import BundleError
-    from pipeline.warehouse import WarehouseBusy, connect
-
     settings = Settings.load(warehouse=db, encoding=encoding)
-    try:
-        con = connect(settings)
-    except WarehouseBusy as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    con = _open(settings)
     try:
         if as_json:
             result = ingest_bundle(con, input, settings.encoding)
@@ -151,14 +145,9 @@ def features(
     import datetime as dt
 
     from features.build import FeatureCheckFailed, build_features, latest_month
-    from pipeline.warehouse import WarehouseBusy, connect
 
     settings = Settings.load(warehouse=db)
-    try:
-        con = connect(settings)
-    except WarehouseBusy as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    con = _open(settings)
     try:
         month = dt.datetime.strptime(as_of, "%Y-%m").date() if as_of else latest_month(con)
         if month is None:
@@ -216,10 +205,9 @@ def score(
 ) -> None:
     """Score the audit month: risk score 0-100, rank, reasons; flag the alert budget."""
     from models.scoring import score_month
-    from pipeline.warehouse import connect
 
     settings = Settings.load(warehouse=db, detector=detector)
-    con = connect(settings)
+    con = _open(settings)
     try:
         month = _month(as_of, con)
         target = out_dir or Path("reports/out") / f"{month:%Y-%m}"
@@ -342,6 +330,17 @@ def bench(
                       f"{r.peak_rss_mib:,.0f}")
     out.print(table)
     out.print("appended to bench/results.md")
+
+
+def _open(settings: Settings):
+    """The warehouse connection, or a clear exit when another process holds it."""
+    from pipeline.warehouse import WarehouseBusy, connect
+
+    try:
+        return connect(settings)
+    except WarehouseBusy as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
 
 
 def _progress() -> Progress:

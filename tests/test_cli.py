@@ -40,3 +40,24 @@ def test_zip_member_escaping_the_bundle_is_refused(tmp_path):
     assert result.exit_code == 2
     assert "points outside the bundle" in result.stderr
     assert not (tmp_path / "escaped.csv").exists()
+
+
+def test_second_writer_gets_a_clear_message(tmp_path):
+    """DuckDB allows one writer process: a second one must stop at once and say why."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "w.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('ready', flush=True); time.sleep(60)", str(db)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        folder = write_bundle(tmp_path / "b", {})
+        result = runner.invoke(app, ["ingest", "--input", str(folder), "--db", str(db)])
+        assert result.exit_code == 2
+        assert "in use by another process" in result.stderr
+    finally:
+        holder.kill()
+        holder.wait()
