@@ -366,3 +366,12 @@ def test_zone_aware_parquet_times_become_local_wall_clock(tmp_path):
     # 01:30 UTC is 09:30 in Shanghai: a business-hours contact, not a night-time one
     assert con.execute("select contact_at::varchar from stg_contacts").fetchone() == ("2026-10-08 09:30:00",)
     con.close()
+
+
+def test_a_copy_of_a_file_in_the_same_bundle_is_loaded_once(warehouse, tmp_path):
+    res = load(warehouse, tmp_path / "b", {"managers_copy.csv": BASE_FILES["managers.csv"]})
+    assert accounting(by_file(res, "managers.csv")) == (2, 2, 0, 0, "loaded")
+    copy = by_file(res, "managers_copy.csv")
+    assert accounting(copy) == (2, 0, 0, 2, "skipped")
+    assert copy.message == "identical to managers.csv in this bundle; loaded once"
+    assert warehouse.execute("select count(*) from stg_managers").fetchone() == (2,)

@@ -127,6 +127,8 @@ def _load_table(con, table: Table, files: list[b.SourceFile], load_id: int, enco
         errors struct(col varchar, reason varchar)[], record varchar)""")
     results: list[FileResult] = []
     rejects: dict[int, tuple[list[str], list[r.ParserReject]]] = {}
+    first_with: dict[str, FileResult] = {}  # sha256 -> first file in this bundle with those bytes
+    copies: list[tuple[FileResult, FileResult]] = []
     for seq, src in enumerate(files):
         res = FileResult(src.name, table.name, format=src.format, sha256=src.sha256, bytes=src.bytes)
         results.append(res)
@@ -135,6 +137,11 @@ def _load_table(con, table: Table, files: list[b.SourceFile], load_id: int, enco
             res.status = "skipped"
             res.rows = res.duplicates = earlier[2]
             res.message = f"identical to {earlier[0]} (load {earlier[1]}); nothing changed"
+            continue
+        if src.sha256 in first_with:
+            res.status = "skipped"
+            res.message = f"identical to {first_with[src.sha256].file} in this bundle; loaded once"
+            copies.append((res, first_with[src.sha256]))
             continue
         say(f"reading {src.name}")
         try:
@@ -146,14 +153,10 @@ def _load_table(con, table: Table, files: list[b.SourceFile], load_id: int, enco
             continue
         _append_rows(con, table, seq, src.name, parsed.header, mapping, extras)
         rejects[seq] = (parsed.header, parsed.rejects)
-        seen[(table.name, src.sha256)] = (src.name, load_id, -1)  # a copy later in this bundle
+        first_with[src.sha256] = res
     _settle(con, table, load_id, results, rejects)
-    for (t, h), (name, lid, n) in list(seen.items()):
-        if lid == load_id and n == -1:
-            seen[(t, h)] = (name, lid, next(x.rows for x in results if x.file == name))
-    for res in results:  # a copy of a file earlier in this bundle now knows its row count
-        if res.status == "skipped" and res.rows == -1:
-            res.rows = res.duplicates = seen[(table.name, res.sha256)][2]
+    for copy, original in copies:  # every row of a copy is a duplicate of a row just counted
+        copy.rows = copy.duplicates = original.rows
     return results
 
 
