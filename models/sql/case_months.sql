@@ -1,0 +1,61 @@
+-- case_months for one audit month ($as_of): one row per flagged manager. The alert budget K
+-- is the number of managers scoring flagged; managers under a suppression in force are
+-- skipped and K is refilled from the next ranks. A manager flagged in the previous audit
+-- month keeps that case id (ongoing); otherwise a new case starts, its id built from the
+-- month and the manager, so reruns give the same ids.
+with scored as (
+    select * from scores where month = $as_of::date
+),
+
+budget as (
+    select count(*) filter (where flagged) as k from scored
+),
+
+dispositions_in_force as (
+    -- the manager comes from the case itself: a disposition names a case
+    select dispositions.* replace (coalesce(cases.manager_id, dispositions.manager_id) as manager_id)
+    from dispositions
+    left join cases using (case_id)
+    qualify row_number() over (partition by case_id order by recorded_at desc, line desc nulls last) = 1
+),
+
+suppressions as (
+    select manager_id, max(until) as suppressed_until
+    from dispositions_in_force
+    where disposition = 'suppressed' and $as_of::date <= until
+    group by manager_id
+),
+
+eligible as (
+    select scored.manager_id, scored.rank, scored.risk_score
+    from scored
+    left join suppressions using (manager_id)
+    where suppressions.manager_id is null
+),
+
+picked as (
+    select *
+    from eligible
+    qualify row_number() over (order by rank) <= (select k from budget)
+),
+
+previous as (
+    select manager_id, case_id
+    from case_months
+    where month = $as_of::date - interval 1 month
+),
+
+final as (
+    select
+        $as_of::date as month,
+        coalesce(previous.case_id,
+                 'FD-' || strftime($as_of::date, '%Y%m') || '-' || picked.manager_id) as case_id,
+        picked.manager_id,
+        picked.rank,
+        picked.risk_score,
+        case when previous.case_id is null then 'new' else 'ongoing' end as status
+    from picked
+    left join previous using (manager_id)
+)
+
+select * from final order by rank

@@ -1,0 +1,33 @@
+-- Case bookkeeping. case_months: one row per audit month × flagged manager (the case it
+-- belongs to). cases: one row per case_id (rebuilt from case_months after every run).
+-- dispositions: one row per analyst decision, append-only history; the newest
+-- (recorded_at, line) per case_id is in force.
+create table if not exists case_months (
+    month date not null,
+    case_id varchar not null,
+    manager_id varchar not null,
+    rank integer not null,
+    risk_score double not null,
+    status varchar not null,  -- new | ongoing
+    primary key (month, manager_id)
+);
+
+create table if not exists cases (
+    case_id varchar primary key,
+    manager_id varchar not null,
+    first_flagged_month date not null,
+    last_flagged_month date not null,
+    months_flagged integer not null
+);
+
+create table if not exists dispositions (
+    case_id varchar not null,
+    manager_id varchar,
+    disposition varchar not null,  -- confirmed | dismissed | suppressed
+    until date,                    -- suppressed: no case for audit months starting on or before it
+    analyst varchar,
+    comment varchar,
+    recorded_at timestamp not null,
+    source_file varchar,
+    line integer
+);

@@ -1,0 +1,34 @@
+-- suppressed_managers: one row per manager under a suppression in force for the audit month
+-- ($as_of), with this month's score and the suppression's expiry (shown in the report).
+with dispositions_in_force as (
+    -- the manager comes from the case itself: a disposition names a case
+    select dispositions.* replace (coalesce(cases.manager_id, dispositions.manager_id) as manager_id)
+    from dispositions
+    left join cases using (case_id)
+    qualify row_number() over (partition by case_id order by recorded_at desc, line desc nulls last) = 1
+),
+
+suppressions as (
+    select
+        manager_id,
+        arg_max(case_id, until) as case_id,
+        max(until) as suppressed_until,
+        arg_max(analyst, until) as analyst,
+        arg_max(comment, until) as comment
+    from dispositions_in_force
+    where disposition = 'suppressed' and $as_of::date <= until
+    group by manager_id
+),
+
+final as (
+    select
+        suppressions.*,
+        scores.rank,
+        scores.risk_score,
+        scores.branch_id,
+        scores.tier
+    from suppressions
+    left join scores on scores.manager_id = suppressions.manager_id and scores.month = $as_of::date
+)
+
+select * from final order by rank nulls last, manager_id
