@@ -67,9 +67,7 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
     first, last = con.execute("select min(contact_at)::date, max(contact_at)::date from stg_contacts").fetchall()[0]
     end = (as_of.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
     build_calendar(con, min(first or as_of, as_of) - dt.timedelta(days=31), max(last or end, end))
-    present = {t for t in OPTIONAL_TABLES
-               if con.execute(f"select count(*) > 0 from stg_{t}").fetchall()[0][0]}
-    result.skipped = skipped_families(present | {"managers", "customers", "assignments", "contacts"})
+    result.skipped = skipped_features(con)
     params = {
         "as_of": as_of,
         "business_start": settings.business_start, "business_end": settings.business_end,
@@ -103,3 +101,10 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
         raise FeatureCheckFailed(
             "feature checks failed: " + ", ".join(f"{k} ({v} rows)" for k, v in result.failed_checks.items()))
     return result
+
+
+def skipped_features(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Feature -> missing tables, for features the loaded data cannot support."""
+    present = {t for t in OPTIONAL_TABLES
+               if con.execute(f"select count(*) > 0 from stg_{t}").fetchall()[0][0]}
+    return skipped_families(present | {"managers", "customers", "assignments", "contacts"})

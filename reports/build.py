@@ -1,0 +1,240 @@
+"""Compute, then render: everything the report and the compliance export show, as plain
+result objects built from the warehouse. Templates and the CSV only format these."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+
+import duckdb
+import pandas as pd
+from markupsafe import Markup
+
+from features.catalog import BY_NAME, CATALOG
+from models.cases import load_cases, load_suppressed, past_outcomes
+from reports import charts
+from reports.evidence import FEATURE_EVIDENCE, EvidenceTable, counts_for, load_evidence, tables_for
+from reports.i18n import Words, words
+from reports.masking import Masker
+from reports.run_header import RunHeader, read_header
+
+
+@dataclass
+class RunInfo:
+    run_id: str
+    started_at: str  # ISO, the organisation's wall clock; a rerun passes the first run's time
+    code_version: str
+    lang: str = "zh"
+    unmask: bool = False
+    load_id: int | None = None  # the load this run ingested (default: the newest)
+
+
+@dataclass
+class Reason:
+    feature: str
+    label: str
+    meaning: str
+    value: str
+    peer_median: str
+    peer_z: float | None
+    self_z: float | None
+    month: str | None
+    evidence: str  # evidence kind, the anchor on the manager page
+
+
+@dataclass
+class Case:
+    case_id: str
+    manager_id: str
+    manager_name: str
+    branch_id: str
+    tier: str
+    rank: int
+    risk_score: float
+    status: str  # new | ongoing | confirmed | dismissed (the disposition in force wins)
+    status_label: str
+    first_flagged_month: str
+    disposition_until: str | None
+    reasons: list[Reason]
+    counts: dict[str, float]
+    page: str  # relative link to the manager page
+
+
+@dataclass
+class FeatureRow:
+    label: str
+    family: int
+    value: str
+    peer_median: str
+    percentile: str
+    peer_z: str
+    self_z: str
+    is_reason: bool
+
+
+@dataclass
+class ManagerPage:
+    case: Case
+    history_svg: Markup
+    history: list[dict]
+    features: list[FeatureRow]
+    evidence: list[EvidenceTable]
+
+
+@dataclass
+class AuditReport:
+    run: RunInfo
+    t: Words
+    as_of: dt.date
+    header: RunHeader
+    figures: dict[str, int]
+    threshold: float | None
+    histogram_svg: Markup
+    cases: list[Case]
+    suppressed: list[dict]
+    branches: list[dict]
+    other_branches: int
+    pages: list[ManagerPage]
+    method: dict = field(default_factory=dict)
+
+
+def page_name(manager_id: str) -> str:
+    """A file name for the manager's page: ids come from CRM data, so only plain ones are used
+    as they are; anything else (slashes, dots, spaces) gets a stable hash."""
+    if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", manager_id):
+        return manager_id
+    return "m-" + hashlib.sha256(manager_id.encode("utf-8")).hexdigest()[:16]
+
+
+def _sql(name: str) -> str:
+    return resources.files("reports").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+def format_value(feature: str, value) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    unit = BY_NAME[feature].unit
+    if unit == "share":
+        return f"{100 * float(value):.1f}%"
+    if unit == "count":
+        return f"{float(value):,.0f}"
+    return f"{float(value):,.1f}"
+
+
+def _z(v) -> str:
+    return "–" if v is None or pd.isna(v) else f"{float(v):+.1f}"
+
+
+def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, settings) -> AuditReport:
+    as_of = as_of.replace(day=1)
+    t = words(run.lang)
+    masker = Masker(run.unmask)
+    label = "label_zh" if run.lang == "zh" else "label_en"
+    meaning = "meaning_zh" if run.lang == "zh" else "meaning_en"
+
+    cases_df = load_cases(con, as_of)
+    scores = con.execute("select manager_id, risk_score, flagged, reasons from scores where month = ?",
+                         [as_of]).df()
+    managers = con.execute("select manager_id, manager_name from stg_managers").df()
+    names = dict(zip(managers["manager_id"], managers["manager_name"], strict=True))
+    reasons_by_manager = dict(zip(scores["manager_id"], scores["reasons"], strict=True))
+    meta = con.execute("select manager_id, branch_id, tier from scores where month = ?", [as_of]).df()
+    meta = meta.set_index("manager_id")
+
+    con.register("_report_cases", cases_df[["manager_id"]])
+    con.execute("create or replace temp table report_managers as select manager_id from _report_cases")
+    con.unregister("_report_cases")
+    frames = load_evidence(con, list(cases_df["manager_id"]), as_of, settings)
+    peers = con.execute(_sql("peer_comparison"), {"as_of": as_of}).df()
+    history = con.execute(_sql("score_history"), {"as_of": as_of}).df()
+
+    cases, pages = [], []
+    for row in cases_df.itertuples(index=False):
+        mid = row.manager_id
+        raw = json.loads(reasons_by_manager.get(mid) or "[]")
+        reasons = [Reason(r["feature"], BY_NAME[r["feature"]].__dict__[label], BY_NAME[r["feature"]].__dict__[meaning],
+                          format_value(r["feature"], r["value"]), format_value(r["feature"], r["peer_median"]),
+                          r["peer_z"], r["self_z"], r["month"], FEATURE_EVIDENCE[r["feature"]]) for r in raw]
+        status = row.disposition if isinstance(row.disposition, str) else row.status
+        case = Case(row.case_id, mid, names.get(mid) or "", meta.at[mid, "branch_id"], meta.at[mid, "tier"],
+                    int(row.rank), float(row.risk_score), status, t[f"status_{status}"],
+                    pd.Timestamp(row.first_flagged_month).strftime("%Y-%m"),
+                    None if pd.isna(row.disposition_until) else pd.Timestamp(row.disposition_until).strftime("%Y-%m-%d"),
+                    reasons, counts_for(mid, frames), f"managers/{page_name(mid)}.html")
+        cases.append(case)
+        backs: dict[str, list[str]] = {}
+        for r in reasons:
+            backs.setdefault(r.evidence, []).append(r.label)
+        mine = peers[peers["manager_id"] == mid].set_index("feature")
+        reason_features = {r.feature for r in reasons}
+        feature_rows = [
+            FeatureRow(f.__dict__[label], f.family, format_value(f.name, mine.at[f.name, "value"]),
+                       format_value(f.name, mine.at[f.name, "peer_median"]),
+                       "–" if pd.isna(mine.at[f.name, "percentile"]) else f"{100 * mine.at[f.name, 'percentile']:.0f}",
+                       _z(mine.at[f.name, "peer_z"]), _z(mine.at[f.name, "self_z"]), f.name in reason_features)
+            for f in CATALOG if f.name in mine.index]
+        feature_rows.sort(key=lambda fr: not fr.is_reason)
+        hist = history[history["manager_id"] == mid]
+        points = [(pd.Timestamp(h.month).strftime("%Y-%m"), float(h.risk_score), bool(h.flagged))
+                  for h in hist.itertuples(index=False)]
+        pages.append(ManagerPage(
+            case, charts.score_history(points, t.history, t.risk_axis),
+            [{"month": m, "risk_score": f"{s:.1f}", "flagged": t.yes if fl else t.no} for m, s, fl in points],
+            feature_rows, tables_for(mid, frames, t, masker, backs)))
+
+    threshold = float(cases_df["risk_score"].min()) if len(cases_df) else None
+    branches = con.execute(_sql("branch_overview"), {"as_of": as_of}).df()
+    with_cases = branches[branches["cases"] > 0]
+    suppressed = load_suppressed(con, as_of)
+    header = read_header(con, as_of, run.load_id, settings)
+    for skipped in header.skipped:
+        skipped["label"] = skipped[label]
+    figures = {"managers_scored": len(scores), "cases_flagged": len(cases),
+               "new_cases": sum(c.status == "new" for c in cases),
+               "ongoing_cases": sum(c.status != "new" for c in cases),
+               "branches_with_cases": len(with_cases)}
+    return AuditReport(
+        run=run, t=t, as_of=as_of, header=header, figures=figures, threshold=threshold,
+        histogram_svg=charts.score_histogram(list(scores["risk_score"]), threshold, t.distribution,
+                                             t.risk_axis, t.managers_axis, t.threshold),
+        cases=cases,
+        suppressed=[{"manager_id": s.manager_id, "manager_name": names.get(s.manager_id) or "",
+                     "branch_id": s.branch_id or "", "rank": "" if pd.isna(s.rank) else int(s.rank),
+                     "risk_score": "" if pd.isna(s.risk_score) else f"{s.risk_score:.1f}",
+                     "case_id": s.case_id, "until": pd.Timestamp(s.suppressed_until).strftime("%Y-%m-%d"),
+                     "analyst": s.analyst or "", "comment": s.comment or ""}
+                    for s in suppressed.itertuples(index=False)],
+        branches=[{"branch_id": b.branch_id, "managers": int(b.managers), "cases": int(b.cases),
+                   "mean_risk": f"{b.mean_risk:.1f}", "max_risk": f"{b.max_risk:.1f}"}
+                  for b in with_cases.itertuples(index=False)],
+        other_branches=len(branches) - len(with_cases),
+        pages=pages,
+        method=method_info(con, as_of, settings, t, label, meaning),
+    )
+
+
+def method_info(con, as_of: dt.date, settings, t: Words, label: str, meaning: str) -> dict:
+    from importlib import metadata
+
+    model_id = con.execute("select any_value(model_id) from scores where month = ?", [as_of]).fetchall()[0][0]
+    outcomes = past_outcomes(con, as_of)
+    decided = outcomes.get("confirmed", 0) + outcomes.get("dismissed", 0)
+    return {
+        "features": [{"label": f.__dict__[label], "family": f.family, "unit": t.get(f"unit_{f.unit}", f.unit),
+                      "meaning": f.__dict__[meaning], "tables": ", ".join(f.tables) or "–"} for f in CATALOG],
+        "detector": settings.detector, "model_id": model_id,
+        "parameters": {"detector": settings.detector, "seed": settings.seed,
+                       "score_window_months": settings.score_window_months,
+                       "peer_min_group": settings.peer_min_group,
+                       "self_window_months": settings.self_window_months,
+                       "self_min_months": settings.self_min_months},
+        "versions": {p: metadata.version(p) for p in ("feidan-audit", "pyod", "scikit-learn", "duckdb",
+                                                      "pandas", "numpy", "jinja2")},
+        "outcomes": [{"outcome": t[f"status_{k}"], "count": outcomes.get(k, 0)}
+                     for k in ("confirmed", "dismissed", "suppressed", "open")],
+        "precision": f"{100 * outcomes.get('confirmed', 0) / decided:.0f}%" if decided else "–",
+    }

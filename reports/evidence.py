@@ -1,0 +1,182 @@
+"""The evidence behind reason codes: the rows an analyst checks to verify a reason without
+opening the database. One SQL file per kind (reports/sql/evidence_*.sql), run once for all
+reported managers; each feature names the kind that backs it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+
+import duckdb
+import pandas as pd
+
+from reports.i18n import Words
+from reports.masking import Masker
+
+SHOWN_ROWS = 50  # per table and manager; counts always cover every row
+
+# feature -> evidence kind (every catalogue feature has one; a test checks it)
+FEATURE_EVIDENCE = {
+    "churn_rate": "lost_customers", "churned_aum_share": "lost_customers",
+    "churn_rate_3m": "lost_customers", "churned_aum_share_3m": "lost_customers",
+    "dark_churn_share": "lost_customers", "exit_window_churn_rate": "lost_customers",
+    "reassign_loss_rate": "reassigned_lost",
+    "shared_counterparty_customers": "counterparties",
+    "maturity_leakage_rate": "maturities", "maturity_leakage_rate_3m": "maturities",
+    "phone_edits_by_manager": "phone_edits", "phone_edits_to_shared_number": "phone_edits",
+    "unrecorded_sales_share": "unrecorded", "unrecorded_sales_share_3m": "unrecorded",
+    "late_stage_loss_rate": "late_losses",
+    "complaints_count": "complaints",
+    "offhours_contact_share": "contacts", "logging_lag_p90_days": "contacts",
+    "elderly_outflow_share": "elderly_outflows",
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    sql: str
+    columns: tuple[tuple[str, str], ...]  # (column, format)
+    where: tuple[str, str] | None = None  # (column, value) for kinds sharing one query
+
+
+KINDS: dict[str, Kind] = {
+    "lost_customers": Kind("evidence_lost_customers", (
+        ("customer_id", "text"), ("customer_name", "name"), ("lost_on", "date"), ("how", "how"),
+        ("balance_before", "money"), ("last_contact", "date"), ("days_since_contact", "int"),
+        ("counterparty_bank", "text"), ("counterparty_name", "name"), ("counterparty_account", "account"),
+        ("moved_out", "money"))),
+    "reassigned_lost": Kind("evidence_reassigned_lost", (
+        ("customer_id", "text"), ("customer_name", "name"), ("moved_on", "date"), ("move_reason", "text"),
+        ("new_manager", "text"), ("lost_on", "date"), ("how", "how"), ("balance_before", "money"))),
+    "counterparties": Kind("evidence_counterparties", (
+        ("counterparty_bank", "text"), ("counterparty_name", "name"), ("counterparty_account", "account"),
+        ("customers", "int"), ("customer_ids", "ids"), ("transfers", "int"), ("amount", "money"),
+        ("first_transfer", "date"), ("last_transfer", "date"))),
+    "maturities": Kind("evidence_maturities", (
+        ("deal_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("product_code", "text"),
+        ("amount", "money"), ("maturity_date", "date"), ("renewed", "bool"), ("moved_out", "money"),
+        ("leaked", "bool"))),
+    "phone_edits": Kind("evidence_phone_edits", (
+        ("customer_id", "text"), ("customer_name", "name"), ("changed_at", "datetime"),
+        ("old_value", "phone"), ("new_value", "phone"), ("shared_with", "shared_with"))),
+    "unrecorded": Kind("evidence_deals", (
+        ("deal_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("product_type", "text"),
+        ("product_code", "text"), ("amount", "money"), ("deal_date", "date")), where=("kind", "unrecorded")),
+    "late_losses": Kind("evidence_deals", (
+        ("deal_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("product_type", "text"),
+        ("amount", "money"), ("deal_date", "date"), ("stage", "text"), ("lost_reason", "text")),
+        where=("kind", "late_loss")),
+    "complaints": Kind("evidence_complaints", (
+        ("complaint_id", "text"), ("customer_id", "text"), ("customer_name", "name"),
+        ("received_on", "date"), ("category", "text"), ("text", "text"))),
+    "contacts": Kind("evidence_contacts", (
+        ("contact_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("contact_at", "datetime"),
+        ("logged_at", "datetime"), ("lag_days", "num"), ("channel", "text"), ("off_hours", "bool"),
+        ("non_workday", "bool"), ("note", "text"))),
+    "elderly_outflows": Kind("evidence_elderly_outflows", (
+        ("transfer_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("age", "int"),
+        ("transfer_on", "date"), ("amount", "money"), ("counterparty_bank", "text"),
+        ("counterparty_name", "name"), ("counterparty_account", "account"))),
+}
+
+
+@dataclass
+class EvidenceTable:
+    kind: str
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    total: int
+    note: str = ""
+    backs: list[str] = field(default_factory=list)  # feature labels this table is evidence for
+
+
+def evidence_window(as_of: dt.date, score_window_months: int) -> tuple[dt.date, dt.date]:
+    """From the start of the first month any 3-month feature of the score window covers, to
+    the end of the audit month: a reason quoted for month M-2 has its rows in here too."""
+    first = _add_months(as_of, -(score_window_months - 1) - 2)
+    end = _add_months(as_of, 1) - dt.timedelta(days=1)
+    return first, end
+
+
+def _add_months(d: dt.date, n: int) -> dt.date:
+    y, m = divmod(d.month - 1 + n, 12)
+    return dt.date(d.year + y, m + 1, 1)
+
+
+def load_evidence(con: duckdb.DuckDBPyConnection, managers: list[str], as_of: dt.date, settings) -> dict[str, pd.DataFrame]:
+    """Every evidence query for the reported managers: kind -> rows (all of them)."""
+    start, end = evidence_window(as_of, settings.score_window_months)
+    params = {"window_start": start, "window_end": end, "reassign_loss_days": settings.reassign_loss_days,
+              "maturity_window_days": settings.maturity_window_days, "elderly_age": settings.elderly_age,
+              "business_start": settings.business_start.isoformat(), "lag_days_min": 1.0,
+              "business_end": settings.business_end.isoformat()}
+    frames: dict[str, pd.DataFrame] = {}
+    # staging tables always exist (empty when the bundle lacks the optional table): no guards
+    for sql_name in sorted({k.sql for k in KINDS.values()}):
+        sql = resources.files("reports").joinpath("sql", f"{sql_name}.sql").read_text(encoding="utf-8")
+        frames[sql_name] = con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}).df()
+    return frames
+
+
+def tables_for(manager: str, frames: dict[str, pd.DataFrame], t: Words, masker: Masker,
+               labels: dict[str, list[str]]) -> list[EvidenceTable]:
+    """The manager's evidence tables, those backing a reason first (in reason order)."""
+    out = []
+    for kind, spec in KINDS.items():
+        frame = frames.get(spec.sql)
+        if frame is None or frame.empty:
+            continue
+        rows = frame[frame["manager_id"] == manager]
+        if spec.where:
+            rows = rows[rows[spec.where[0]] == spec.where[1]]
+        if rows.empty:
+            continue
+        fmt = _formatters(t, masker)
+        cells = [[fmt[f](v) for (col, f), v in zip(spec.columns, values, strict=True)]
+                 for values in rows[[c for c, _ in spec.columns]].head(SHOWN_ROWS).itertuples(index=False)]
+        note = t.showing_first.format(shown=SHOWN_ROWS, total=len(rows)) if len(rows) > SHOWN_ROWS else ""
+        out.append(EvidenceTable(kind, t[f"ev_{kind}"], [t[c] for c, _ in spec.columns], cells, len(rows),
+                                 note, labels.get(kind, [])))
+    order = list(labels)
+    out.sort(key=lambda e: order.index(e.kind) if e.kind in order else len(order))
+    return out
+
+
+def counts_for(manager: str, frames: dict[str, pd.DataFrame]) -> dict[str, float]:
+    """The evidence counts compliance exports with each case."""
+    def rows(sql: str) -> pd.DataFrame:
+        f = frames.get(sql)
+        return f[f["manager_id"] == manager] if f is not None and not f.empty else pd.DataFrame()
+    lost = rows("evidence_lost_customers")
+    shared = rows("evidence_counterparties")
+    deals = rows("evidence_deals")
+    return {
+        "lost_customers": len(lost),
+        "lost_aum": round(float(lost["balance_before"].fillna(0).sum()), 2) if len(lost) else 0.0,
+        "shared_counterparty_customers": int(shared["customers"].max()) if len(shared) else 0,
+        "phone_edits": len(rows("evidence_phone_edits")),
+        "unrecorded_sales": int((deals["kind"] == "unrecorded").sum()) if len(deals) else 0,
+    }
+
+
+def _formatters(t: Words, masker: Masker) -> dict[str, Callable[[object], str]]:
+    def blank(f):
+        return lambda v: "" if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)) else f(v)
+    return {
+        "text": blank(str),
+        "name": blank(masker.name),
+        "phone": blank(masker.phone),
+        "account": blank(masker.account),
+        "money": blank(lambda v: f"{float(v):,.2f}"),
+        "num": blank(lambda v: f"{float(v):,.1f}"),
+        "int": blank(lambda v: f"{int(v):,}"),
+        "date": blank(lambda v: pd.Timestamp(v).strftime("%Y-%m-%d")),
+        "datetime": blank(lambda v: pd.Timestamp(v).strftime("%Y-%m-%d %H:%M")),
+        "bool": blank(lambda v: t.yes if v else t.no),
+        "how": blank(lambda v: t.get(f"how_{v}", str(v))),
+        "shared_with": blank(lambda v: t.get(f"shared_{v}", str(v))),
+        "ids": blank(lambda v: ", ".join(str(x) for x in v)),
+    }

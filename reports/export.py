@@ -1,0 +1,147 @@
+"""The compliance export: flagged cases with fixed, documented columns, as CSV (UTF-8 with BOM,
+so Excel shows Chinese) and optionally .xlsx with text-typed ids. Written from the same result
+objects as the report, and kept in the warehouse (`case_exports`) so compliance can export
+again later without rerunning anything."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from reports.build import AuditReport
+
+COLUMNS = ["case_id", "run_id", "as_of_month", "manager_id", "manager_name", "branch_id", "tier",
+           "risk_score", "rank", "status", "first_flagged_month", "reason_1", "reason_2", "reason_3",
+           "lost_customers", "lost_aum", "shared_counterparty_customers", "phone_edits", "unrecorded_sales"]
+NUMERIC = {"risk_score", "rank", "lost_customers", "lost_aum", "shared_counterparty_customers",
+           "phone_edits", "unrecorded_sales"}
+STATUSES = ("new", "ongoing", "confirmed", "dismissed", "suppressed")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def case_rows(report: AuditReport) -> pd.DataFrame:
+    """One row per case, in rank order, with the export's columns."""
+    t = report.t
+    rows = []
+    for c in report.cases:
+        reasons = [f"{r.label}: {r.value} ({t.peer_median} {r.peer_median})" for r in c.reasons]
+        reasons += [""] * (3 - len(reasons))
+        rows.append({
+            "case_id": c.case_id, "run_id": report.run.run_id, "as_of_month": f"{report.as_of:%Y-%m}",
+            "manager_id": c.manager_id, "manager_name": c.manager_name, "branch_id": c.branch_id,
+            "tier": c.tier, "risk_score": round(c.risk_score, 2), "rank": c.rank, "status": c.status,
+            "first_flagged_month": c.first_flagged_month, "reason_1": reasons[0], "reason_2": reasons[1],
+            "reason_3": reasons[2], **{k: c.counts[k] for k in COLUMNS[14:]},
+        })
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def neutralise(value: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe; line breaks
+    inside a cell become spaces (one case, one line in the case system)."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_START):
+        value = "'" + value
+    return value.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+
+
+def _safe(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if col not in NUMERIC:
+            out[col] = out[col].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v))
+                                    else neutralise(str(v)))
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in _safe(frame)[COLUMNS].itertuples(index=False):
+        writer.writerow(["" if (isinstance(v, float) and pd.isna(v)) else v for v in row])
+    _atomic_bytes(path, buffer.getvalue().encode("utf-8-sig"))
+    return path
+
+
+def write_xlsx(frame: pd.DataFrame, path: Path) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "flagged_cases"
+    ws.append(COLUMNS)
+    for row in _safe(frame)[COLUMNS].itertuples(index=False):
+        ws.append([None if (isinstance(v, float) and pd.isna(v)) else v for v in row])
+    for col_idx, name in enumerate(COLUMNS, start=1):
+        if name not in NUMERIC:  # ids stay text: no lost leading zeros, no scientific notation
+            for (cell,) in ws.iter_rows(min_row=2, min_col=col_idx, max_col=col_idx):
+                cell.data_type = "s"
+                cell.number_format = "@"
+    tmp = path.with_name(f".{path.name}.partial")
+    wb.save(tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def write_flagged_csv(report: AuditReport, path: Path, xlsx: bool = False) -> Path:
+    frame = case_rows(report)
+    write_csv(frame, path)
+    if xlsx:
+        write_xlsx(frame, path.with_suffix(".xlsx"))
+    return path
+
+
+def record_cases(con: duckdb.DuckDBPyConnection, report: AuditReport) -> None:
+    """Keep the exported rows in the warehouse; rerunning a month replaces its rows."""
+    frame = case_rows(report)
+    con.execute(f"""create table if not exists case_exports (
+        {', '.join(f'{c} double' if c in ('risk_score', 'lost_aum') else f'{c} integer' if c in NUMERIC
+                   else f'{c} varchar' for c in COLUMNS)})""")
+    con.execute("begin transaction")
+    con.execute("delete from case_exports where as_of_month = ?", [f"{report.as_of:%Y-%m}"])
+    con.register("_case_rows", frame)
+    con.execute("insert into case_exports by name select * from _case_rows")
+    con.unregister("_case_rows")
+    con.execute("commit")
+
+
+def select_cases(con: duckdb.DuckDBPyConnection, run_id: str | None = None, first: dt.date | None = None,
+                 last: dt.date | None = None, statuses: list[str] | None = None) -> pd.DataFrame:
+    """Exported cases by run or month range, with today's dispositions (a case confirmed after
+    the run exports as confirmed)."""
+    from models.cases import ensure_case_tables
+
+    ensure_case_tables(con)
+    if not con.execute("select count(*) from duckdb_tables() where table_name = 'case_exports'").fetchall()[0][0]:
+        return pd.DataFrame(columns=COLUMNS)
+    frame = con.execute("""
+        with in_force as (
+            select * from dispositions
+            qualify row_number() over (partition by case_id order by recorded_at desc, line desc nulls last) = 1
+        )
+        select e.* replace (coalesce(d.disposition, e.status) as status)
+        from case_exports e left join in_force d using (case_id)
+        where ($run_id is null or e.run_id = $run_id)
+          and ($first is null or e.as_of_month >= $first)
+          and ($last is null or e.as_of_month <= $last)
+        order by e.as_of_month, e.rank""",
+        {"run_id": run_id, "first": f"{first:%Y-%m}" if first else None,
+         "last": f"{last:%Y-%m}" if last else None}).df()
+    if statuses:
+        frame = frame[frame["status"].isin(statuses)]
+    return frame[COLUMNS].reset_index(drop=True)
+
+
+def _atomic_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

@@ -1,0 +1,232 @@
+"""Every word of the report and the export that is not a feature label (those come from
+features/catalog.py), in Chinese (default) and English. One source: templates and the
+result builder look words up here, never spell them out."""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+
+_WORDS: dict[str, tuple[str, str]] = {
+    # page titles and sections
+    "report_title": ("飞单风险审计报告", "Deal-diversion audit report"),
+    "method_title": ("方法说明", "Method"),
+    "manager_title": ("客户经理风险详情", "Account manager risk detail"),
+    "run_header": ("运行信息", "Run"),
+    "summary": ("概览", "Summary"),
+    "distribution": ("风险分分布", "Risk score distribution"),
+    "cases": ("预警案件", "Flagged cases"),
+    "suppressed": ("已暂停预警的客户经理", "Suppressed managers"),
+    "branches": ("分支机构概览", "Overview by branch"),
+    "inputs": ("输入文件与行数核对", "Input files and row accounting"),
+    "quarantine": ("隔离行（按原因）", "Quarantined rows by reason"),
+    "skipped": ("因缺表跳过的特征", "Features skipped for missing tables"),
+    "history": ("风险分历史", "Risk score history"),
+    "features_vs_peers": ("特征与同组对比", "Features against the peer group"),
+    "reasons": ("主要原因", "Top reasons"),
+    "evidence": ("证据", "Evidence"),
+    "features": ("特征目录", "Features"),
+    "detector": ("检测模型", "Detector"),
+    "budget_rule": ("预警额度", "Alert budget"),
+    "versions": ("软件版本", "Library versions"),
+    "past_outcomes": ("历史预警处置结果", "Outcomes of past alerts"),
+    "peer_rules": ("同组比较规则", "How peers are compared"),
+    "back_to_index": ("返回报告首页", "Back to the report"),
+    "method_link": ("方法说明", "Method"),
+    "nav_cases": ("预警案件", "Cases"),
+    # run header fields
+    "audit_month": ("审计月份", "Audit month"),
+    "data_window": ("数据期间", "Data window"),
+    "run_id": ("运行编号", "Run id"),
+    "run_at": ("运行时间", "Run at"),
+    "code_version": ("程序版本", "Code version"),
+    "model_id": ("模型编号", "Model id"),
+    "masking": ("个人信息", "Personal data"),
+    "masked": ("已脱敏", "masked"),
+    "unmasked": ("未脱敏（--unmask）", "NOT masked (--unmask)"),
+    # figures
+    "managers_scored": ("评分客户经理", "Managers scored"),
+    "cases_flagged": ("预警案件", "Cases flagged"),
+    "new_cases": ("新增", "New"),
+    "ongoing_cases": ("持续", "Ongoing"),
+    "branches_with_cases": ("有案件的机构", "Branches with cases"),
+    "threshold": ("预警阈值", "Alert threshold"),
+    "managers_axis": ("客户经理人数", "Managers"),
+    "risk_axis": ("风险分", "Risk score"),
+    # table columns
+    "rank": ("排名", "Rank"),
+    "case_id": ("案件编号", "Case id"),
+    "manager": ("客户经理", "Manager"),
+    "manager_id": ("客户经理编号", "Manager id"),
+    "branch": ("机构", "Branch"),
+    "tier": ("层级", "Tier"),
+    "risk_score": ("风险分", "Risk score"),
+    "status": ("状态", "Status"),
+    "first_flagged": ("首次预警", "First flagged"),
+    "detail": ("详情", "Detail"),
+    "file": ("文件", "File"),
+    "table": ("数据表", "Table"),
+    "rows": ("行数", "Rows"),
+    "loaded": ("已加载", "Loaded"),
+    "quarantined": ("已隔离", "Quarantined"),
+    "duplicates": ("重复", "Duplicates"),
+    "file_status": ("处理结果", "Result"),
+    "column": ("列", "Column"),
+    "reason": ("原因", "Reason"),
+    "count": ("数量", "Count"),
+    "managers": ("客户经理数", "Managers"),
+    "mean_risk": ("平均风险分", "Mean risk"),
+    "max_risk": ("最高风险分", "Highest risk"),
+    "suppressed_until": ("暂停至", "Suppressed until"),
+    "analyst": ("分析员", "Analyst"),
+    "comment": ("备注", "Comment"),
+    "month": ("月份", "Month"),
+    "feature": ("特征", "Feature"),
+    "family": ("类别", "Family"),
+    "value": ("本人数值", "Value"),
+    "peer_median": ("同组中位数", "Peer median"),
+    "percentile": ("同组百分位", "Peer percentile"),
+    "peer_z": ("同组偏离（z）", "Peer z"),
+    "self_z": ("自身偏离（z）", "Self z"),
+    "unit": ("单位", "Unit"),
+    "meaning": ("含义", "Meaning"),
+    "needs_tables": ("所需数据表", "Tables needed"),
+    "suspicious_when": ("可疑方向", "Suspicious when"),
+    "higher": ("偏高", "higher"),
+    "peak_month": ("峰值月份", "Peak month"),
+    "showing_first": ("仅显示最近 {shown} 行，共 {total} 行", "Showing the latest {shown} of {total} rows"),
+    "no_rows": ("无记录", "No rows"),
+    "none": ("无", "none"),
+    "parameter": ("参数", "Parameter"),
+    "library": ("库", "Library"),
+    "version": ("版本", "Version"),
+    "outcome": ("处置", "Outcome"),
+    "other_branches": ("另有 {n} 个机构无案件，未列出", "{n} more branches without cases are not listed"),
+    "reasons_none": ("无单项特征显著偏离", "No single feature stands out"),
+    # statuses and dispositions
+    "status_new": ("新增", "new"),
+    "status_ongoing": ("持续", "ongoing"),
+    "status_confirmed": ("已确认", "confirmed"),
+    "status_dismissed": ("已排除", "dismissed"),
+    "status_suppressed": ("已暂停", "suppressed"),
+    "status_open": ("未处置", "open"),
+    # file statuses
+    "file_loaded": ("已加载", "loaded"),
+    "file_rejected": ("已拒绝", "rejected"),
+    "file_skipped": ("已跳过（内容相同）", "skipped (identical)"),
+    "file_ignored": ("已忽略", "ignored"),
+    # evidence tables
+    "ev_lost_customers": ("流失客户", "Lost customers"),
+    "ev_reassigned_lost": ("调出后流失的客户", "Customers lost after reassignment away"),
+    "ev_counterparties": ("多名客户共同转入的外部对手方", "Outside counterparties shared by several customers"),
+    "ev_maturities": ("到期产品与资金去向", "Matured products and where the money went"),
+    "ev_phone_edits": ("客户电话修改记录", "Customer phone edits"),
+    "ev_unrecorded": ("未双录的销售", "Sales without recording"),
+    "ev_late_losses": ("后期丢单", "Deals lost late"),
+    "ev_complaints": ("投诉", "Complaints"),
+    "ev_contacts": ("非工作时间或延迟补录的联系记录", "Off-hours or late-logged contacts"),
+    "ev_elderly_outflows": ("老年客户资金转出", "Outflows from elderly customers"),
+    # evidence columns
+    "customer": ("客户", "Customer"),
+    "customer_id": ("客户编号", "Customer id"),
+    "customer_name": ("客户姓名", "Customer name"),
+    "counterparty_bank": ("对手方银行", "Counterparty bank"),
+    "counterparty_name": ("对手方户名", "Counterparty name"),
+    "complaint_id": ("投诉编号", "Complaint"),
+    "contact_id": ("联系编号", "Contact"),
+    "transfer_id": ("交易编号", "Transfer"),
+    "lost_on": ("流失日期", "Lost on"),
+    "how": ("流失方式", "How"),
+    "how_closed": ("销户", "account closed"),
+    "how_moved out": ("资金转出", "money moved out"),
+    "balance_before": ("流失前资产", "Balance before"),
+    "last_contact": ("最后一次联系", "Last logged contact"),
+    "days_since_contact": ("距流失天数", "Days before loss"),
+    "counterparty_account": ("对手方账号", "Counterparty account"),
+    "moved_out": ("转出金额", "Moved out"),
+    "moved_on": ("调出日期", "Reassigned on"),
+    "move_reason": ("调出原因", "Reason"),
+    "new_manager": ("接手客户经理", "New manager"),
+    "customers": ("客户数", "Customers"),
+    "customer_ids": ("涉及客户", "Customers involved"),
+    "transfers": ("笔数", "Transfers"),
+    "amount": ("金额", "Amount"),
+    "first_transfer": ("首笔", "First"),
+    "last_transfer": ("末笔", "Last"),
+    "deal_id": ("业务编号", "Deal"),
+    "product_code": ("产品", "Product"),
+    "product_type": ("产品类型", "Product type"),
+    "maturity_date": ("到期日", "Matured on"),
+    "renewed": ("是否续作", "Renewed"),
+    "leaked": ("资金流出", "Leaked"),
+    "changed_at": ("修改时间", "Changed at"),
+    "old_value": ("原号码", "Old number"),
+    "new_value": ("新号码", "New number"),
+    "shared_with": ("新号码属于", "New number belongs to"),
+    "shared_own": ("客户经理本人", "the manager"),
+    "shared_staff": ("其他员工", "another staff member"),
+    "shared_customer": ("其他客户", "another customer"),
+    "deal_date": ("日期", "Date"),
+    "stage": ("阶段", "Stage"),
+    "lost_reason": ("丢单原因", "Lost reason"),
+    "received_on": ("收到日期", "Received"),
+    "category": ("类别", "Category"),
+    "text": ("内容", "Text"),
+    "contact_at": ("联系时间", "Contact at"),
+    "logged_at": ("录入时间", "Logged at"),
+    "lag_days": ("延迟天数", "Lag (days)"),
+    "channel": ("渠道", "Channel"),
+    "off_hours": ("非工作时间", "Off hours"),
+    "non_workday": ("非工作日", "Non-workday"),
+    "note": ("备注", "Note"),
+    "age": ("年龄", "Age"),
+    "transfer_on": ("转出日期", "Date"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    # evidence counts (CSV and case table)
+    "lost_customers": ("流失客户数", "Lost customers"),
+    "lost_aum": ("流失资产", "Lost AUM"),
+    "shared_counterparty_customers": ("同一对手方客户数", "Shared-counterparty customers"),
+    "phone_edits": ("电话修改次数", "Phone edits"),
+    "unrecorded_sales": ("未双录销售数", "Unrecorded sales"),
+    # method page
+    "method_detector_text": (
+        "无监督异常检测：对审计月及前两个月每项特征的同组偏离与自身偏离（稳健 z 分数，仅计可疑方向）"
+        "拟合 pyod ECOD 模型，风险分为 0–100 的百分位。原因取自 ECOD 对每个特征的尾部分数（各项相加即为总分），"
+        "且该特征本身的偏离至少为 1。",
+        "Unsupervised anomaly detection: pyod's ECOD is fitted on every feature's peer and self deviation "
+        "(robust z-scores, suspicious direction only) over the audit month and the two before; the risk score "
+        "is its 0-100 percentile. Reasons are ECOD's per-feature tail scores (they add up to the score), "
+        "quoted only when the feature itself deviates by at least 1."),
+    "method_budget_text": (
+        "每月预警排名最高的 {k} 名客户经理（共评分 {n} 名；默认 1%，至少 10 名）；被暂停的客户经理让位于后续排名。",
+        "The top {k} of {n} scored managers become cases (default 1%, at least 10); suppressed managers "
+        "give their place to the next ranks."),
+    "method_peer_text": (
+        "同组为同一机构 × 层级；少于 {min_group} 人时退回到同层级。稳健 z 分数 = (数值 − 中位数) / (1.4826 × MAD)，"
+        "MAD 为零时改用 1.2533 × 平均绝对偏差，且尺度不小于该特征的最小尺度；自身比较使用本人此前 {window} 个月，少于 {min_months} 个月时不计算。",
+        "Peers are the same branch × tier, falling back to the tier when fewer than {min_group} managers; "
+        "robust z = (value − median) / (1.4826 × MAD), 1.2533 × the mean absolute deviation when the MAD is "
+        "zero, and never below the feature's minimum scale; "
+        "the self baseline is the manager's previous {window} months, none with fewer than {min_months}."),
+    "method_precision_text": ("已处置案件中确认的比例：", "Share of decided past cases that were confirmed:"),
+    "unit_share": ("比例", "share"),
+    "unit_days": ("天", "days"),
+    "unit_count": ("次数", "count"),
+}
+
+
+class Words(dict):
+    """The words of one language; `t.key` in templates, `t["key"]` in code."""
+
+    def __getattr__(self, key: str) -> str:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(f"no translation for {key!r}") from None
+
+
+def words(lang: str) -> Words:
+    if lang not in LANGS:
+        raise ValueError(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
+    i = LANGS.index(lang)
+    return Words({key: pair[i] for key, pair in _WORDS.items()})

@@ -1,0 +1,48 @@
+-- evidence_counterparties: one row per reported manager × outside counterparty that received
+-- outflows from two or more of the manager's customers in the evidence window.
+with managers as (
+    select * from report_managers
+),
+
+outflows as (
+    select
+        a.manager_id,
+        t.customer_id,
+        t.amount,
+        t.transfer_at,
+        t.counterparty_name,
+        t.counterparty_bank,
+        t.counterparty_account,
+        -- the same rule as feat_outflows: the account (with its bank), else bank + name
+        case when t.counterparty_account is not null
+             then 'acct:' || t.counterparty_account || '|' || coalesce(t.counterparty_bank, '')
+             else 'name:' || coalesce(t.counterparty_bank, '') || '|' || coalesce(t.counterparty_name, '')
+        end as counterparty
+    from stg_transfers t
+    join stg_assignments a
+      on a.customer_id = t.customer_id
+     and a.start_date <= t.transfer_at::date
+     and (a.end_date is null or a.end_date > t.transfer_at::date)
+    where t.direction = 'out'
+      and t.transfer_at::date between $window_start::date and $window_end::date
+      and a.manager_id in (select manager_id from managers)
+),
+
+final as (
+    select
+        manager_id,
+        any_value(counterparty_name) as counterparty_name,
+        any_value(counterparty_bank) as counterparty_bank,
+        any_value(counterparty_account) as counterparty_account,
+        count(distinct customer_id) as customers,
+        list(distinct customer_id order by customer_id) as customer_ids,
+        count(*) as transfers,
+        sum(amount)::double as amount,
+        min(transfer_at)::date as first_transfer,
+        max(transfer_at)::date as last_transfer
+    from outflows
+    group by manager_id, counterparty
+    having count(distinct customer_id) >= 2
+)
+
+select * from final order by manager_id, customers desc, amount desc

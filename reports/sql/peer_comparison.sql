@@ -1,0 +1,26 @@
+-- peer_comparison: one row per reported manager × feature for the audit month ($as_of): the
+-- manager's value, the peer group's median, the manager's percentile within the group
+-- (share of peers with a lower value), and the peer and self z-scores.
+with scores as (
+    select * from feat_feature_scores where month = $as_of::date
+),
+
+ranked as (
+    select
+        *,
+        case when value is not null
+             then percent_rank() over (partition by peer_group_key, feature order by value) end as percentile
+    from (
+        select *,
+               case when peer_group = 'tier' then tier else branch_id || '|' || tier end as peer_group_key
+        from scores
+    )
+),
+
+final as (
+    select manager_id, feature, value, peer_group, peer_median, percentile, peer_z, self_median, self_z
+    from ranked
+    where manager_id in (select manager_id from report_managers)
+)
+
+select * from final order by manager_id, feature
