@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: demo test venv lint sample bench clean
+.PHONY: demo test venv chromium lint sample bench clean
 
 venv: $(STAMP)
 
@@ -18,13 +18,22 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-demo: venv
+demo: venv chromium
 	$(BIN)/feidan demo
 
 # pytest exits 5 when it collected no tests: that is a broken suite, not a pass.
-test: venv
+test: venv chromium
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+
+# Debian's chromium renders the report in a test (and for screenshots); a CJK font so
+# Chinese shows as text, not boxes. Installed from Debian: browser downloads fail offline.
+chromium:
+	@if command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian's chromium and a Chinese font (about 30 s)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
+	else echo "needs Debian's chromium: sudo apt-get install -y chromium fonts-wqy-zenhei" >&2; exit 1; fi
 
 lint: venv
 	$(BIN)/ruff check .
