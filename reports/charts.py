@@ -47,8 +47,14 @@ def score_histogram(scores: list[float], threshold: float | None, title: str, x_
         x = LEFT + pw * threshold / 100
         body.append(f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{TOP + ph}" stroke="#c0392b" '
                     'stroke-width="2" stroke-dasharray="4 3"/>')
-        body.append(f'<text x="{x - 4:.1f}" y="{TOP + 12}" font-size="11" fill="#c0392b" '
-                    f'text-anchor="end">{escape(threshold_label)} {threshold:.1f}</text>')
+        # the label sits on a white box so the bars never hide it
+        text = f"{threshold_label} {threshold:.1f}"
+        width = sum(11 if ord(ch) > 0x2E80 else 6.5 for ch in text)  # CJK glyphs are about square
+        label = escape(text)
+        body.append(f'<rect x="{x - 8 - width:.1f}" y="{TOP + 2}" width="{width + 4:.1f}" '
+                    'height="14" fill="#fff" opacity="0.9"/>')
+        body.append(f'<text x="{x - 6:.1f}" y="{TOP + 13}" font-size="11" fill="#c0392b" '
+                    f'text-anchor="end">{label}</text>')
     return _svg(body, title)
 
 

@@ -97,6 +97,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "no_rows": ("无记录", "No rows"),
     "none": ("无", "none"),
     "parameter": ("参数", "Parameter"),
+    "param_value": ("取值", "Value"),
     "library": ("库", "Library"),
     "version": ("版本", "Version"),
     "outcome": ("处置", "Outcome"),
