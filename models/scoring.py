@@ -100,8 +100,9 @@ def _num(v):
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), 4)
 
 
-def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_dir: Path,
+def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_dir: Path | None,
                 budget: int | None = None) -> ScoreResult:
+    """Score one audit month; out_dir None = scores table only (no model artefacts, no CSV)."""
     as_of = as_of.replace(day=1)
     inputs = load_inputs(con, as_of, settings.score_window_months)
     if inputs.empty:
@@ -129,8 +130,28 @@ def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_di
     frame = frame[["manager_id", "month", "branch_id", "tier", "risk_score", "rank", "flagged",
                    "reasons", "model_id"]].reset_index(drop=True)
     _write_scores(con, frame, as_of)
-    _write_artefacts(out_dir, model, params, data_hash, model_id, frame)
+    if out_dir is not None:
+        _write_artefacts(out_dir, model, params, data_hash, model_id, frame)
     return ScoreResult(as_of, model_id, frame, k, out_dir, params)
+
+
+def backfill_scores(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, months: int = 5,
+                    budget: int | None = None) -> list[dt.date]:
+    """Score the months before `as_of` that have features but no scores yet, so a manager's
+    page shows a risk history from the first run on. Only the scores table is written; those
+    months get no cases (a case starts when a run flags it)."""
+    as_of = as_of.replace(day=1)
+    con.execute("""create table if not exists scores (
+        manager_id varchar, month date, branch_id varchar, tier varchar, risk_score double,
+        rank integer, flagged boolean, reasons json, model_id varchar)""")
+    missing = [m for (m,) in con.execute("""
+        select distinct month from feat_feature_scores
+        where month < $as_of::date and month >= $as_of::date - to_months($months::integer)
+          and month not in (select distinct month from scores)
+        order by month""", {"as_of": as_of, "months": months}).fetchall()]
+    for month in missing:
+        score_month(con, month, settings, None, budget)
+    return missing
 
 
 def _write_scores(con, frame: pd.DataFrame, as_of: dt.date) -> None:

@@ -101,3 +101,17 @@ def test_artefacts_record_what_made_the_scores(scored):
     csv = (root / "run" / "scores.csv").read_bytes()
     assert csv.startswith(b"\xef\xbb\xbf")  # Excel opens it with Chinese intact
     assert csv.count(b"\n") == len(result.scores) + 1
+
+
+def test_backfill_scores_the_missing_earlier_months_only(scored):
+    from models.scoring import backfill_scores
+
+    con, result, _, _ = scored
+    before = con.execute("select month, count(*) from scores group by month order by month").fetchall()
+    filled = backfill_scores(con, result.as_of, Settings(), months=3)
+    assert [f"{m:%Y-%m}" for m in filled] == ["2026-07", "2026-08", "2026-09"]
+    after = dict(con.execute("select month, count(*) from scores group by month").fetchall())
+    assert set(after) == {m for m, _ in before} | set(filled)
+    assert backfill_scores(con, result.as_of, Settings(), months=3) == []  # nothing left to do
+    assert con.execute("select count(*) from scores where month = ?", [result.as_of]).fetchall()[0][0] \
+        == len(result.scores)  # the audit month itself is untouched
