@@ -286,29 +286,6 @@ def evaluate(
 
 
 @app.command()
-def demo(
-    out_dir: Annotated[Path, typer.Option("--out", help="Where the demo bundle goes.")] = Path("data/demo/bundle"),
-    db: DbOption = Path("data/demo/warehouse.duckdb"),
-    managers: Annotated[int, typer.Option(help="Number of account managers.")] = 2000,
-    months: Annotated[int, typer.Option(help="Months of history.")] = 12,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
-) -> None:
-    """Generate a small bank and run every pipeline step that exists so far."""
-    if db.exists():
-        db.unlink()  # the demo starts from an empty warehouse every time
-    generate(out_dir=out_dir, managers=managers, months=months, seed=seed, fmt="csv",
-             end_month="2026-10", chinese_headers=False, encoding="utf-8", inject_errors=0)
-    ingest(input=out_dir, db=db, encoding="auto", as_json=False)
-    features(db=db, as_of=None, as_json=False)
-    score(db=db, as_of=None, budget=None, out_dir=None, detector=None)
-    out.print(f"\n[bold]Demo done.[/bold]\n  bundle:    {out_dir.resolve()}\n"
-              f"  warehouse: {db.resolve()}  (raw_*, stg_*, quarantine, loads, feat_manager_month, scores)\n"
-              f"  ground truth: {(out_dir / 'labels.csv').resolve()}\n"
-              f"  measure detection quality: .venv/bin/feidan evaluate --bundle {out_dir} --db {db}\n"
-              "The HTML report and the Prefect flow are the next steps of the project.")
-
-
-@app.command()
 def bench(
     managers: Annotated[int, typer.Option(help="Number of account managers.")] = 2000,
     months: Annotated[int, typer.Option(help="Months of history.")] = 12,
@@ -347,6 +324,8 @@ def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=err, transient=False)
 
+
+from pipeline import cli_flow  # noqa: E402,F401  (run, demo, serve, feedback import: the Prefect flow)
 
 if __name__ == "__main__":
     app()

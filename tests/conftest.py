@@ -9,6 +9,8 @@ import pytest
 # Offline machine: no telemetry, and Prefect state stays inside the test run.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
+pytest_plugins = ["flow_harness"]  # the session's Prefect test harness (flow tests only)
+
 # The smallest valid bundle: the four required tables, a couple of rows each.
 BASE_FILES = {
     "managers.csv": "manager_id,manager_name,branch_id,tier,hire_date,exit_date,phone\n"

@@ -1,0 +1,55 @@
+"""The audit flow's parameters: one validated object (what `feidan run` and a served
+deployment pass to the flow). Model settings (thresholds, detector) stay in
+`pipeline.settings.Settings`, read once when the flow starts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from pipeline.settings import DEFAULT_WAREHOUSE
+
+DEFAULT_OUT = Path("reports/out")
+
+
+class AuditParams(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bundle: Path | None = Field(None, description="CRM export bundle to load first (folder or .zip)")
+    inbox: Path | None = Field(
+        None, description="folder where exports land: every bundle in it (sub-folder or .zip) is loaded")
+    warehouse: Path = Field(DEFAULT_WAREHOUSE, description="DuckDB warehouse file")
+    out: Path = Field(DEFAULT_OUT, description="root folder of the published run folders")
+    as_of: str | None = Field(None, description="audit month YYYY-MM; default: the newest month with data")
+    budget: int | None = Field(None, ge=1, description="alert budget K; default 1 % of managers, at least 10")
+    lang: Literal["zh", "en"] = Field("zh", description="report language")
+    unmask: bool = Field(False, description="show customer names and phones unmasked (recorded in the ledger)")
+
+    @field_validator("as_of")
+    @classmethod
+    def _month(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                dt.datetime.strptime(value, "%Y-%m")
+            except ValueError:
+                raise ValueError(f"audit month must be YYYY-MM, not {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AuditParams:
+        if self.bundle is not None and self.inbox is not None:
+            raise ValueError("give a bundle or an inbox, not both")
+        return self
+
+    @property
+    def month(self) -> dt.date | None:
+        return dt.datetime.strptime(self.as_of, "%Y-%m").date() if self.as_of else None
+
+    def resolved(self) -> AuditParams:
+        """Absolute paths: a served deployment runs its flows in another process."""
+        paths = {k: getattr(self, k).resolve() for k in ("bundle", "inbox", "warehouse", "out")
+                 if getattr(self, k) is not None}
+        return self.model_copy(update=paths)

@@ -1,0 +1,166 @@
+"""The Prefect flow `audit`: ingest → checks → features → score → cases → report → export
+→ publish, recorded in the run ledger with artifacts in Prefect.
+
+The flow holds the warehouse for its whole run (DuckDB allows one writer process), so a
+second run stops at once. Everything a run writes goes to `<out>/.staging-<id>/` and is
+moved into `<out>/<run_id>/` only when complete; a killed run leaves a staging folder the
+next run removes, and a ledger row the next run marks 'abandoned'.
+"""
+
+from __future__ import annotations
+
+from pipeline.runtime import prefect_defaults
+
+prefect_defaults()  # before Prefect reads its settings
+
+from pathlib import Path  # noqa: E402
+
+from prefect import flow, get_run_logger  # noqa: E402
+from prefect.runtime import flow_run  # noqa: E402
+
+from pipeline import ledger  # noqa: E402
+from pipeline import tasks as t  # noqa: E402
+from pipeline.artifacts import case_rows, failure_markdown, summary_markdown  # noqa: E402
+from pipeline.audit_params import AuditParams  # noqa: E402
+from pipeline.inbox import bundles_in  # noqa: E402
+from pipeline.runtime import code_version, local_text, utc_now  # noqa: E402
+from pipeline.settings import Settings  # noqa: E402
+
+
+class StepFailed(RuntimeError):
+    """A step of the audit failed; the message names it."""
+
+    def __init__(self, step: str, message: str):
+        super().__init__(step, message)
+        self.step, self.message = step, message
+
+    def __str__(self) -> str:
+        return f"step '{self.step}' failed: {self.message}"
+
+
+@flow(name="audit", description="Monthly deal-diversion (飞单) audit of a CRM export warehouse.",
+      validate_parameters=True)
+def audit(params: AuditParams) -> dict:
+    params = params.resolved()
+    settings = Settings.load(warehouse=params.warehouse)  # read once, here
+    log = get_run_logger()
+    execution_id = str(flow_run.get_id() or "local")
+    started = utc_now()
+    step = "open warehouse"
+    try:
+        from pipeline.warehouse import connect
+
+        con = connect(settings)
+    except Exception as exc:
+        _try_failure_artifact(step, exc)
+        raise StepFailed(step, f"{exc}") from exc
+    try:
+        version = code_version()
+        abandoned = ledger.start(con, execution_id, started, version,
+                                 {"params": params.model_dump(mode="json"),
+                                  "settings": settings.model_dump(mode="json")}, params.unmask)
+        if abandoned:
+            log.warning("%d earlier run(s) had been killed half-way: marked abandoned", abandoned)
+        from reports.publish import clean_staging, new_staging, run_id_for
+
+        for leftover in clean_staging(params.out):
+            log.warning("removed %s left by a run that did not finish", leftover)
+
+        step = "ingest"
+        bundles, loose = ([params.bundle], []) if params.bundle else (
+            bundles_in(params.inbox) if params.inbox else ([], []))
+        for name in loose:
+            log.warning("inbox: %s is not a bundle (put each export in a sub-folder or a .zip): ignored",
+                        name)
+        ingests = t.ingest_bundles(con, bundles, settings.encoding)
+        ledger.update(con, execution_id, inputs=_inputs(ingests))
+
+        step = "checks"
+        month = t.check_inputs(con, params.month)
+        ledger.update(con, execution_id, audit_month=month)
+        log.info("audit month %s", f"{month:%Y-%m}")
+
+        step = "features"
+        features = t.build_month_features(con, month, settings)
+
+        step = "score"
+        run_dir = new_staging(params.out)
+        scored = t.score(con, month, settings, run_dir, params.budget)
+        run_id = run_id_for(month, scored.model_id)
+        ledger.update(con, execution_id, run_id=run_id)
+
+        step = "cases"
+        cases = t.assign_month_cases(con, month, settings)
+
+        step = "report"
+        from reports.build import RunInfo
+
+        # a rerun shows the first run's start and load, so rerunning a month gives identical files
+        first_start, load_id = ledger.first_completed(con, run_id) or (started, ledger.newest_load_with_data(con))
+        ledger.update(con, execution_id, load_id=load_id)
+        info = RunInfo(run_id=run_id, started_at=local_text(first_start, settings.timezone), code_version=version,
+                       lang=params.lang, unmask=params.unmask, load_id=load_id)
+        report, index = t.write_report(con, month, info, settings, run_dir)
+
+        step = "export"
+        flagged_csv = t.export_cases(con, report, run_dir)
+
+        step = "publish"
+        folder = t.publish(run_dir, params.out, run_id, month)
+        outputs = {"folder": str(folder), "report": str(folder / index.relative_to(run_dir)),
+                   "flagged_csv": str(folder / flagged_csv.relative_to(run_dir)),
+                   "scores_csv": str(folder / "scores.csv")}
+        counts = _row_counts(ingests, features, scored)
+        case_summary = {"budget": scored.budget, "flagged": len(cases.cases), "new": cases.new,
+                        "ongoing": cases.ongoing, "suppressed": len(cases.suppressed),
+                        "case_ids": list(cases.cases["case_id"])}
+
+        step = "artifacts"
+        rows = case_rows(report)
+        t.record_artifacts(summary_markdown(month, run_id, counts, case_summary, ingests, outputs, rows,
+                                            params.unmask),
+                           rows, Path(outputs["report"]))
+        ledger.update(con, execution_id, status="completed", finished_at=utc_now(), row_counts=counts,
+                      cases=case_summary, outputs=outputs)
+    except Exception as exc:
+        _record_failure(con, execution_id, step, exc, log)
+        _try_failure_artifact(step, exc)
+        raise StepFailed(step, f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        con.close()
+    return {"run_id": run_id, "execution_id": execution_id, "audit_month": f"{month:%Y-%m}",
+            **outputs, **{k: v for k, v in case_summary.items() if k != "case_ids"},
+            "scored": counts["scored"], "loaded": counts["loaded"], "quarantined": counts["quarantined"]}
+
+
+def _inputs(ingests) -> list[dict]:
+    return [{"bundle": r.bundle, "file": f.file, "table": f.table, "sha256": f.sha256, "bytes": f.bytes,
+             "status": f.status} for r in ingests for f in r.files]
+
+
+def _row_counts(ingests, features, scored) -> dict:
+    files = [f for r in ingests for f in r.files]
+    return {
+        "files": len(files),
+        "files_skipped": sum(f.status == "skipped" for f in files),
+        "files_rejected": sum(f.status == "rejected" for f in files),
+        **{k: sum(getattr(f, k) for f in files) for k in ("rows", "loaded", "quarantined", "duplicates")},
+        "staging": ingests[-1].staging_rows if ingests else {},
+        "feat_manager_month": features.rows.get("feat_manager_month"),
+        "scored": len(scored.scores),
+    }
+
+
+def _record_failure(con, execution_id: str, step: str, exc: Exception, log) -> None:
+    try:
+        ledger.update(con, execution_id, status="failed", finished_at=utc_now(), failed_step=step,
+                      error=f"{type(exc).__name__}: {exc}"[:4000])
+    except Exception as ledger_exc:  # the run failed already; say so rather than hide the cause
+        log.error("could not record the failure in the ledger: %s", ledger_exc)
+
+
+def _try_failure_artifact(step: str, exc: Exception) -> None:
+    try:
+        t.record_artifacts.fn(failure_markdown(step, exc), None, None)
+    except Exception:  # the API itself may be what failed
+        pass

@@ -1,0 +1,132 @@
+"""The audit flow's steps as thin Prefect tasks: each calls the library (pipeline.ingest,
+features/, models/, reports/) and adds nothing but retries.
+
+Retries (with a delay) only where a step does I/O that can fail transiently: reading the
+bundle, writing the report files, publishing the folder, talking to the Prefect API. They
+retry only on OS errors: a bad bundle or a failed data check fails the same way twice.
+The warehouse connection is passed in, so tasks never cache (NO_CACHE).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+from prefect import task
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from pipeline.contract import REQUIRED_TABLES
+
+
+def _os_error(task, task_run, state) -> bool:
+    try:
+        state.result()
+    except OSError:
+        return True
+    except BaseException:
+        return False
+    return False
+
+
+IO = {"retries": 2, "retry_delay_seconds": [2, 10], "retry_condition_fn": _os_error,
+      "cache_policy": NO_CACHE}
+COMPUTE = {"cache_policy": NO_CACHE}
+
+
+class NoAuditData(RuntimeError):
+    pass
+
+
+@task(name="ingest", **IO)
+def ingest_bundles(con, bundles: list[Path], encoding: str) -> list:
+    from pipeline.ingest import ingest_bundle
+
+    return [ingest_bundle(con, bundle, encoding) for bundle in bundles]
+
+
+@task(name="checks", **COMPUTE)
+def check_inputs(con, month: dt.date | None) -> dt.date:
+    """The warehouse can be audited: the required tables have rows; the audit month has data."""
+    from features.build import latest_month
+
+    present = {name for (name,) in con.execute(
+        "select table_name from information_schema.tables where table_name like 'stg_%'").fetchall()}
+    empty = [t for t in REQUIRED_TABLES if f"stg_{t}" not in present
+             or not con.execute(f"select count(*) from stg_{t}").fetchall()[0][0]]  # names from the contract
+    if empty:
+        raise NoAuditData("required table(s) with no usable rows in the warehouse: " + ", ".join(empty)
+                          + " — load a bundle that has them (see the ingest messages)")
+    newest = latest_month(con)
+    if newest is None:
+        raise NoAuditData("the warehouse holds no balances or contacts: nothing to audit")
+    if month is None:
+        return newest
+    if month > newest:
+        raise NoAuditData(f"no data for {month:%Y-%m}: the newest month with data is {newest:%Y-%m}")
+    return month
+
+
+@task(name="features", **COMPUTE)
+def build_month_features(con, month: dt.date, settings):
+    from features.build import build_features
+
+    return build_features(con, month, settings)
+
+
+@task(name="score", **COMPUTE)
+def score(con, month: dt.date, settings, run_dir: Path, budget: int | None):
+    from models.scoring import score_month
+
+    return score_month(con, month, settings, run_dir, budget)
+
+
+@task(name="cases", **COMPUTE)
+def assign_month_cases(con, month: dt.date, settings):
+    from models.cases import assign_cases
+
+    return assign_cases(con, month, settings)
+
+
+@task(name="report", **IO)
+def write_report(con, month: dt.date, run_info, settings, run_dir: Path):
+    from reports.build import build_report
+    from reports.render import render_report
+
+    report = build_report(con, month, run_info, settings)
+    return report, render_report(report, run_dir)
+
+
+@task(name="export", **IO)
+def export_cases(con, report, run_dir: Path) -> Path:
+    """The compliance CSV, and the same rows kept in the warehouse (`case_exports`)."""
+    from reports.export import record_cases, write_flagged_csv
+
+    path = write_flagged_csv(report, run_dir / "flagged_cases.csv")
+    record_cases(con, report)
+    return path
+
+
+@task(name="publish", **IO)
+def publish(run_dir: Path, out_root: Path, run_id: str, month: dt.date) -> Path:
+    """Move the finished folder into place; older folders of the same month (scored from
+    other data or settings) are removed: rerunning a month replaces its outputs."""
+    from reports.publish import publish_run, run_id_for
+
+    final = publish_run(run_dir, out_root, run_id)
+    prefix = run_id_for(month, "")
+    for old in out_root.iterdir():
+        if old.name.startswith(prefix) and old.name != run_id and old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old)
+    return final
+
+
+@task(name="artifacts", **IO)
+def record_artifacts(summary: str, cases: list[dict], report: Path | None) -> None:
+    create_markdown_artifact(summary, key="audit-summary", description="Audit run summary")
+    if cases is not None:
+        create_table_artifact(cases, key="flagged-cases", description="Flagged cases, best first")
+    if report is not None:
+        create_link_artifact(report.as_uri(), link_text=f"Audit report ({report.parent.name})",
+                             key="audit-report", description="The HTML audit report of this run")

@@ -1,0 +1,152 @@
+"""Analysts' dispositions: `feidan feedback import` (CSV in GBK or UTF-8, .xlsx; Chinese or
+English headers and values) keeps every decision with who and when; a bad file is refused
+whole with its problems named; the next audit honours the decisions."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from models.cases import assign_cases, load_cases
+from pipeline.cli import app
+from pipeline.settings import Settings
+from pipeline.warehouse import connect
+
+OCT = dt.date(2026, 10, 1)
+runner = CliRunner()
+
+
+@pytest.fixture
+def with_cases(tmp_path) -> Path:
+    """A warehouse whose October has three cases (FD-202610-M1..M3)."""
+    db = tmp_path / "w.duckdb"
+    con = connect(Settings.load(warehouse=db))
+    con.execute("""create table scores (manager_id varchar, month date, branch_id varchar, tier varchar,
+                   risk_score double, rank integer, flagged boolean, reasons json, model_id varchar)""")
+    for i, m in enumerate(["M1", "M2", "M3", "M4"]):
+        con.execute("insert into scores values (?, ?, 'B1', 'senior', ?, ?, ?, '[]', 'x')",
+                    [m, OCT, 90.0 - i, i + 1, i < 3])
+    assign_cases(con, OCT)
+    con.close()
+    return db
+
+
+def _dispositions(db: Path) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("""select case_id, manager_id, disposition, until, analyst, comment, recorded_at,
+                                     line from dispositions order by recorded_at, line""").fetchall()
+    finally:
+        con.close()
+
+
+def _import(db: Path, file: Path):
+    return runner.invoke(app, ["feedback", "import", str(file), "--db", str(db)])
+
+
+def test_a_gbk_csv_with_chinese_headers_and_values_is_recorded_with_who_and_when(with_cases, tmp_path):
+    file = tmp_path / "处置.csv"
+    file.write_bytes("案件编号,处置,截止日期,分析师,备注\r\n"
+                     "FD-202610-M1,暂停,2026年11月30日,王审计,\"已约谈\n下月复核\"\r\n"
+                     "FD-202610-M2,确认,,李分析,客户证实\r\n"
+                     "FD-202610-M3,误报,,,\r\n".encode("gb18030"))
+    result = _import(with_cases, file)
+    assert result.exit_code == 0, result.output
+    assert "3 disposition(s) recorded (1 confirmed, 1 dismissed, 1 suppressed)" in result.stdout
+    rows = _dispositions(with_cases)
+    assert [(r[0], r[1], r[2], r[3], r[7]) for r in rows] == [
+        ("FD-202610-M1", "M1", "suppressed", dt.date(2026, 11, 30), 2),
+        # lines count records as a spreadsheet shows them: the two-line note is one record
+        ("FD-202610-M2", "M2", "confirmed", None, 3),
+        ("FD-202610-M3", "M3", "dismissed", None, 4),
+    ]
+    assert rows[0][4:6] == ("王审计", "已约谈\n下月复核")
+    assert rows[2][4]  # no analyst given: the importing user is recorded
+    assert all(isinstance(r[6], dt.datetime) for r in rows)
+
+
+def test_a_later_decision_wins_and_the_earlier_one_stays_in_the_history(with_cases, tmp_path):
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text("case_id,disposition,until,analyst,comment\nFD-202610-M1,confirmed,,ann,\n", encoding="utf-8")
+    second.write_text("case_id,disposition,until,analyst,comment\nFD-202610-M1,dismissed,,bob,branch merger\n",
+                      encoding="utf-8")
+    assert _import(with_cases, first).exit_code == 0
+    assert _import(with_cases, second).exit_code == 0
+    assert [(r[2], r[4]) for r in _dispositions(with_cases)] == [("confirmed", "ann"), ("dismissed", "bob")]
+    con = duckdb.connect(str(with_cases))
+    try:
+        in_force = load_cases(con, OCT).set_index("case_id")
+    finally:
+        con.close()
+    assert in_force.loc["FD-202610-M1", "disposition"] == "dismissed"
+
+
+def test_an_xlsx_with_date_cells_is_imported(with_cases, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["Case ID", "Disposition", "Until", "Analyst", "Comment"])
+    wb.active.append(["FD-202610-M2", "Suppressed", dt.datetime(2026, 12, 31), "ann", None])
+    wb.save(tmp_path / "decisions.xlsx")
+    assert _import(with_cases, tmp_path / "decisions.xlsx").exit_code == 0
+    assert [(r[0], r[2], r[3], r[7]) for r in _dispositions(with_cases)] == [
+        ("FD-202610-M2", "suppressed", dt.date(2026, 12, 31), 2)]
+
+
+def test_a_file_with_any_bad_row_is_refused_whole_with_line_and_column(with_cases, tmp_path):
+    file = tmp_path / "bad.csv"
+    file.write_text("case_id,disposition,until,analyst,comment\n"
+                    "FD-202610-M1,confirmed,,ann,good row\n"
+                    "FD-209901-M9,confirmed,,ann,\n"
+                    "FD-202610-M2,maybe,,ann,\n"
+                    "FD-202610-M3,suppressed,next month,ann,\n"
+                    "FD-202610-M3,suppressed,,ann,\n", encoding="utf-8")
+    result = _import(with_cases, file)
+    assert result.exit_code == 1
+    assert "nothing imported, 4 problem(s)" in result.stderr
+    for expected in ("line 3, column case_id: unknown case id 'FD-209901-M9'",
+                     "line 4, column disposition: 'maybe' is not a disposition",
+                     "line 5, column until: 'next month' is not a date",
+                     "line 6, column until: a suppression needs the date it ends"):
+        assert expected in " ".join(result.stderr.split()), expected
+    assert _dispositions(with_cases) == []
+
+
+def _flagged(path: str) -> dict[str, dict]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return {row["case_id"]: row for row in csv.DictReader(f)}
+
+
+def test_a_suppressed_manager_is_not_flagged_before_the_date_and_is_listed_with_it(monthly):
+    decided = monthly["decisions"]
+    sep = _flagged(monthly["sep"]["flagged_csv"])
+    oct_cases = _flagged(monthly["oct"]["flagged_csv"])
+    held, expired = sep[decided["suppressed_oct"]], sep[decided["suppressed_sep"]]
+    assert held["manager_id"] not in {c["manager_id"] for c in oct_cases.values()}
+    assert len(oct_cases) == monthly["oct"]["budget"]  # the budget went to the next rank
+    index = Path(monthly["oct"]["report"]).read_text(encoding="utf-8")
+    suppressed = index[index.index('<section id="suppressed">'):]
+    suppressed = suppressed[:suppressed.index("</section>")]
+    assert held["manager_id"] in suppressed and decided["suppressed_oct"] in suppressed
+    assert "2026-10-31" in suppressed and "王审计" in suppressed
+    # the other suppression ended on 30 September: the manager is a case again in October
+    assert expired["manager_id"] not in suppressed
+    assert expired["manager_id"] in {c["manager_id"] for c in oct_cases.values()}
+    assert monthly["oct"]["suppressed"] == 1
+
+
+def test_confirmed_and_dismissed_cases_are_marked_and_past_precision_is_shown(monthly):
+    decided = monthly["decisions"]
+    oct_cases = _flagged(monthly["oct"]["flagged_csv"])
+    assert oct_cases[decided["confirmed"]]["status"] == "confirmed"
+    assert oct_cases[decided["dismissed"]]["status"] == "dismissed"
+    method = Path(monthly["oct"]["folder"], "method.html").read_text(encoding="utf-8")
+    outcomes = dict(re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">(\d+)</td></tr>", method))
+    assert (outcomes["已确认"], outcomes["已排除"], outcomes["已暂停"]) == ("1", "1", "2")
+    assert "50%" in method

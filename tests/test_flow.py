@@ -1,0 +1,153 @@
+"""The audit flow end to end under Prefect: what a month's run publishes and records, the
+warehouse keeping history, a rerun giving identical files, one writer at a time, and a run
+killed half-way leaving nothing partial behind."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+from flow_harness import SAMPLE_BUNDLE, artifacts_of, completed, run_audit, snapshot
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+
+
+def _runs(warehouse: Path):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute("select * from runs order by started_at, execution_id").df()
+    finally:
+        con.close()
+
+
+def test_a_run_publishes_report_csv_and_model_in_one_folder(monthly):
+    oct_run = monthly["oct"]
+    folder = Path(oct_run["folder"])
+    assert folder.name == oct_run["run_id"] and folder.name.startswith("2026-10-")
+    assert {"index.html", "method.html", "flagged_cases.csv", "scores.csv", "model/model.joblib",
+            "model/meta.json"} <= set(monthly["oct_files"])
+    assert any(name.startswith("managers/") for name in monthly["oct_files"])
+    assert (monthly["out"] / "latest").resolve() == folder
+    assert not [p for p in monthly["out"].iterdir() if p.name.startswith(".")]  # no staging left
+    assert oct_run["flagged"] == oct_run["budget"] == 10
+
+
+def test_every_run_has_summary_case_table_and_report_link_artifacts(monthly):
+    run = monthly["oct"]
+    artifacts = artifacts_of(run["execution_id"])
+    assert set(artifacts) == {"audit-summary", "flagged-cases", "audit-report"}
+    summary = artifacts["audit-summary"]["data"]
+    assert "# Audit 2026-10" in summary and "rows quarantined" in summary and "flagged cases" in summary
+    table = artifacts["flagged-cases"]["data"]
+    assert len(table) == run["flagged"]
+    assert [row["rank"] for row in table] == sorted(row["rank"] for row in table)
+    assert all(row["case_id"].startswith("FD-") and row["reasons"] for row in table)
+    assert all(isinstance(row["risk_score"], float) for row in table)
+    assert f"({Path(run['report']).as_uri()})" in artifacts["audit-report"]["data"]
+
+
+def test_the_ledger_records_each_run_with_inputs_code_settings_counts_and_outputs(monthly):
+    runs = _runs(monthly["warehouse"])
+    assert list(runs["status"]) == ["completed"] * 3
+    assert [str(m)[:7] for m in runs["audit_month"]] == ["2026-09", "2026-10", "2026-10"]
+    first = runs.iloc[0]
+    inputs = json.loads(first["inputs"])
+    managers = next(f for f in inputs if f["file"] == "managers.csv")
+    assert managers["sha256"] == hashlib.sha256((SAMPLE_BUNDLE / "managers.csv").read_bytes()).hexdigest()
+    assert managers["status"] == "loaded"
+    assert all(f["status"] in ("skipped", "ignored") for f in json.loads(runs.iloc[1]["inputs"]))
+    assert first["code_version"].startswith(("git:", "feidan-audit"))
+    settings = json.loads(first["settings"])
+    assert settings["params"]["as_of"] == "2026-09" and settings["settings"]["detector"]
+    assert not first["unmask"]
+    counts = json.loads(first["row_counts"])
+    assert counts["loaded"] > 0 and counts["quarantined"] == 0 and counts["scored"] == monthly["sep"]["scored"]
+    cases = json.loads(first["cases"])
+    assert cases["flagged"] == len(cases["case_ids"]) == 10
+    outputs = json.loads(runs.iloc[-1]["outputs"])
+    assert outputs["report"] == monthly["oct_rerun"]["report"] and Path(outputs["flagged_csv"]).exists()
+    assert all(runs["finished_at"] >= runs["started_at"])
+
+
+def test_the_warehouse_keeps_every_month_and_each_month_keeps_one_folder(monthly):
+    con = duckdb.connect(str(monthly["warehouse"]), read_only=True)
+    try:
+        months = con.execute("select month, count(*) from scores group by month order by month").fetchall()
+        cases = con.execute("select count(distinct month) from case_months").fetchall()[0][0]
+    finally:
+        con.close()
+    assert [(f"{m:%Y-%m}", n) for m, n in months] == [("2026-09", monthly["sep"]["scored"]),
+                                                       ("2026-10", monthly["oct"]["scored"])]
+    assert cases == 2
+    folders = sorted(p.name for p in monthly["out"].iterdir() if p.is_dir() and not p.is_symlink())
+    assert folders == sorted([monthly["sep"]["run_id"], monthly["oct"]["run_id"]])
+
+
+def test_rerunning_a_month_replaces_it_with_identical_files(monthly):
+    assert monthly["oct_rerun"]["run_id"] == monthly["oct"]["run_id"]
+    assert monthly["oct_rerun_files"] == monthly["oct_files"]
+    # the first run's folder was not touched by the later months
+    assert snapshot(Path(monthly["sep"]["folder"])) == monthly["sep_files"]
+
+
+def _hold(warehouse: Path) -> subprocess.Popen:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('ready', flush=True); time.sleep(120)", str(warehouse)],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "ready"
+    return holder
+
+
+def test_a_second_run_on_a_busy_warehouse_stops_at_once(prefect_api, tmp_path):
+    warehouse, out = tmp_path / "w.duckdb", tmp_path / "runs"
+    holder = _hold(warehouse)
+    try:
+        started = time.monotonic()
+        cli = CliRunner().invoke(app, ["run", "--input", str(SAMPLE_BUNDLE), "--db", str(warehouse),
+                                       "--out", str(out)])
+        assert cli.exit_code == 2 and "in use by another process" in cli.stderr
+        assert time.monotonic() - started < 10  # refused before any Prefect start-up
+        state = run_audit(bundle=SAMPLE_BUNDLE, warehouse=warehouse, out=out)  # the flow refuses too
+        assert state.is_failed()
+        message = str(state.result(raise_on_failure=False))
+        assert "step 'open warehouse' failed" in message and "in use by another process" in message
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_run_killed_half_way_leaves_nothing_partial_and_the_next_run_succeeds(prefect_api, tmp_path):
+    warehouse, out = tmp_path / "w.duckdb", tmp_path / "runs"
+    env = {**os.environ, "PREFECT_API_URL": prefect_api}
+    run = subprocess.Popen(
+        [str(Path(sys.executable).with_name("feidan")), "run", "--input", str(SAMPLE_BUNDLE), "--db", str(warehouse),
+         "--out", str(out)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    try:
+        # the run folder is staged once scoring starts: kill the run there
+        while not (out.is_dir() and any(p.name.startswith(".staging-") for p in out.iterdir())):
+            assert run.poll() is None, "the run ended before it could be killed"
+            time.sleep(0.02)
+        os.killpg(run.pid, signal.SIGKILL)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+    assert [p.name for p in out.iterdir() if not p.name.startswith(".staging-")] == []
+    assert not list(out.rglob("flagged_cases.csv")) and not list(out.rglob("index.html"))
+
+    result = completed(run_audit(bundle=SAMPLE_BUNDLE, warehouse=warehouse, out=out))
+    assert [p.name for p in out.iterdir()] == sorted([result["run_id"], "latest"]) or \
+        sorted(p.name for p in out.iterdir()) == sorted([result["run_id"], "latest"])
+    assert Path(result["report"]).exists() and Path(result["flagged_csv"]).exists()
+    assert list(_runs(warehouse)["status"]) == ["abandoned", "completed"]
