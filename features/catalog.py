@@ -73,6 +73,14 @@ CATALOG: tuple[Feature, ...] = (
             "近3个月内，向同一个外部对手方（账户，或银行+户名）转出资金的名下客户的最大人数。",
             "The largest number of the manager's customers sending outflows to one and the same outside "
             "counterparty (account, else bank and name) in the month and the two before.", ("transfers",), min_scale=1.0),
+    Feature("exclusive_counterparty_customers", 2, "专属对手方客户数", "Customers paying a counterparty few others pay",
+            "count",
+            "近3个月内，向同一个外部对手方转出资金的名下客户的最大人数，仅计该对手方的付款客户至少一半来自本人名下"
+            "（空壳公司、私人账户的特征；全行客户普遍转账的对手方不计）。",
+            "The largest number of the manager's customers paying one outside counterparty in the month and the "
+            "two before, counting only counterparties at least half of whose paying customers (bank-wide) are "
+            "this manager's: what a shell company or a private account looks like; popular counterparties "
+            "do not count.", ("transfers",), min_scale=1.0),
     Feature("maturity_leakage_rate", 3, "到期资金流失率", "Maturity leakage rate", "share",
             "当月到期的理财等定期产品中，30天内未续作且客户转出至少一半到期金额的比例。",
             "Share of won term products maturing in the month that were not renewed within 30 days while "

@@ -23,7 +23,7 @@ FEATURE_EVIDENCE = {
     "churn_rate_3m": "lost_customers", "churned_aum_share_3m": "lost_customers",
     "dark_churn_share": "lost_customers", "exit_window_churn_rate": "lost_customers",
     "reassign_loss_rate": "reassigned_lost",
-    "shared_counterparty_customers": "counterparties",
+    "shared_counterparty_customers": "counterparties", "exclusive_counterparty_customers": "counterparties",
     "maturity_leakage_rate": "maturities", "maturity_leakage_rate_3m": "maturities",
     "phone_edits_by_manager": "phone_edits", "phone_edits_to_shared_number": "phone_edits",
     "unrecorded_sales_share": "unrecorded", "unrecorded_sales_share_3m": "unrecorded",
@@ -52,7 +52,8 @@ KINDS: dict[str, Kind] = {
         ("new_manager", "text"), ("lost_on", "date"), ("how", "how"), ("balance_before", "money"))),
     "counterparties": Kind("evidence_counterparties", (
         ("counterparty_bank", "text"), ("counterparty_name", "name"), ("counterparty_account", "account"),
-        ("customers", "int"), ("customer_ids", "ids"), ("transfers", "int"), ("amount", "money"),
+        ("customers", "int"), ("bank_customers", "int"), ("customer_ids", "ids"), ("transfers", "int"),
+        ("amount", "money"),
         ("first_transfer", "date"), ("last_transfer", "date"))),
     "maturities": Kind("evidence_maturities", (
         ("deal_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("product_code", "text"),

@@ -149,6 +149,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "new_manager": ("接手客户经理", "New manager"),
     "customers": ("客户数", "Customers"),
     "customer_ids": ("涉及客户", "Customers involved"),
+    "bank_customers": ("全行付款客户数", "Paying customers bank-wide"),
     "transfers": ("笔数", "Transfers"),
     "amount": ("金额", "Amount"),
     "first_transfer": ("首笔", "First"),

@@ -65,7 +65,14 @@ CONTACTS = ("contact_id,manager_id,customer_id,contact_at,channel,duration_min,l
 TRANSFERS = ("transfer_id,customer_id,transfer_at,amount,direction,counterparty_name,counterparty_account,counterparty_bank\n"
              "T1,C2,2025-10-09 10:00,90000,out,某投资公司,6222****0001,某银行\n"
              "T2,C1,2025-10-14 15:00,150000,out,某投资公司,6222****0001,某银行\n"
-             "T3,C3,2025-10-20 15:00,70000,out,丙本人,6217****0003,他行\n")
+             "T3,C3,2025-10-20 15:00,70000,out,丙本人,6217****0003,他行\n"
+             # 某投资公司 is also paid by three customers of other managers in September: M1's
+             # two are not at least half its payers. 某咨询公司 is paid by M1's C3 and C4 only.
+             "T4,C5,2025-09-20 10:00,1000,out,某投资公司,6222****0001,某银行\n"
+             "T5,C6,2025-09-20 10:00,1000,out,某投资公司,6222****0001,某银行\n"
+             "T6,C7,2025-09-20 10:00,1000,out,某投资公司,6222****0001,某银行\n"
+             "T7,C3,2025-10-21 10:00,100,out,某咨询公司,6222****0002,某银行\n"
+             "T8,C4,2025-10-22 10:00,100,out,某咨询公司,6222****0002,某银行\n")
 # M1 edits two phones: C3 to M2's number (staff: shared), C4 to a fresh number (not shared).
 FIELD_CHANGES = ("customer_id,field,old_value,new_value,changed_by,changed_at\n"
                  "C3,phone,13900000003,13800000002,M1,2025-10-05 10:00\n"
@@ -153,8 +160,18 @@ def test_shares_without_a_denominator_are_null_not_zero(bank):
 def test_shared_counterparty_and_elderly_outflows(bank):
     con, _ = bank
     assert value(con, "M1", "shared_counterparty_customers") == 2
-    # outflows 90k (C2, 45) + 150k (C1, 75 years old) + 70k (C3, 45) → 150 / 310
-    assert value(con, "M1", "elderly_outflow_share") == pytest.approx(150 / 310)
+    # 某咨询公司: both its payers are M1's; 某投资公司: M1's 2 of 5 payers in Aug-Oct (not half)
+    assert value(con, "M1", "exclusive_counterparty_customers") == 2
+    assert value(con, "M2", "exclusive_counterparty_customers") == 0
+    # M3's C6 and C7 paid 某投资公司 in September: 2 of its 3 payers in Jul-Sep (exclusive),
+    # 2 of 5 in Aug-Oct once M1's customers paid it too (not)
+    sep = dt.date(2025, 9, 1)
+    assert value(con, "M3", "shared_counterparty_customers", sep) == 2
+    assert value(con, "M3", "exclusive_counterparty_customers", sep) == 2
+    assert value(con, "M3", "shared_counterparty_customers") == 2
+    assert value(con, "M3", "exclusive_counterparty_customers") == 0
+    # outflows 90k (C2, 45) + 150k (C1, 75 years old) + 70k + 100 (C3, 45) + 100 (C4) → 150 / 310.2
+    assert value(con, "M1", "elderly_outflow_share") == pytest.approx(150 / 310.2)
 
 
 def test_phone_edits_to_staff_numbers_count_as_shared(bank):

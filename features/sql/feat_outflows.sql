@@ -36,9 +36,27 @@ shared as (
     group by all
 ),
 
+-- every paying customer of a counterparty bank-wide over the same window: a counterparty paid
+-- mostly by one manager's customers (a shell company, a private account) is what diversion
+-- looks like; a popular one paid from all over the bank is not
+counterparty_reach as (
+    select mo.month, o.counterparty, count(distinct o.customer_id) as all_customers
+    from months mo
+    join outflows o
+      on o.month > mo.month - to_months($shared_counterparty_months::integer)
+     and o.month <= mo.month
+    group by all
+),
+
 shared_stats as (
-    select manager_id, month, max(customers) as shared_counterparty_customers
-    from shared
+    select
+        s.manager_id,
+        s.month,
+        max(s.customers) as shared_counterparty_customers,
+        coalesce(max(s.customers) filter (where s.customers >= 2 and s.customers >= 0.5 * r.all_customers), 0)
+            as exclusive_counterparty_customers
+    from shared s
+    join counterparty_reach r using (month, counterparty)
     group by all
 ),
 
@@ -91,6 +109,7 @@ final as (
         k.manager_id,
         k.month,
         coalesce(s.shared_counterparty_customers, 0) as shared_counterparty_customers,
+        coalesce(s.exclusive_counterparty_customers, 0) as exclusive_counterparty_customers,
         coalesce(l.matured_deals, 0) as matured_deals,
         coalesce(l.leaked_deals, 0) as leaked_deals,
         l.leaked_deals / nullif(l.matured_deals, 0) as maturity_leakage_rate,

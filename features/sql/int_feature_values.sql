@@ -22,6 +22,7 @@ joined as (
         a.dark_churn_share,
         c.logging_lag_p90_days,
         coalesce(o.shared_counterparty_customers, 0) as shared_counterparty_customers,
+        coalesce(o.exclusive_counterparty_customers, 0) as exclusive_counterparty_customers,
         o.maturity_leakage_rate,
         coalesce(e.phone_edits_by_manager, 0) as phone_edits_by_manager,
         coalesce(e.phone_edits_to_shared_number, 0) as phone_edits_to_shared_number,

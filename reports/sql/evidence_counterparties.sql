@@ -1,5 +1,6 @@
 -- evidence_counterparties: one row per reported manager × outside counterparty that received
--- outflows from two or more of the manager's customers in the evidence window.
+-- outflows from two or more of the manager's customers in the evidence window, with how many
+-- customers bank-wide paid it.
 with managers as (
     select * from report_managers
 ),
@@ -28,9 +29,23 @@ outflows as (
       and a.manager_id in (select manager_id from managers)
 ),
 
-final as (
+-- how many customers bank-wide paid each counterparty in the window: few others = exclusive
+reach as (
+    select
+        case when counterparty_account is not null
+             then 'acct:' || counterparty_account || '|' || coalesce(counterparty_bank, '')
+             else 'name:' || coalesce(counterparty_bank, '') || '|' || coalesce(counterparty_name, '')
+        end as counterparty,
+        count(distinct customer_id) as bank_customers
+    from stg_transfers
+    where direction = 'out' and transfer_at::date between $window_start::date and $window_end::date
+    group by all
+),
+
+grouped as (
     select
         manager_id,
+        counterparty,
         any_value(counterparty_name) as counterparty_name,
         any_value(counterparty_bank) as counterparty_bank,
         any_value(counterparty_account) as counterparty_account,
@@ -43,6 +58,12 @@ final as (
     from outflows
     group by manager_id, counterparty
     having count(distinct customer_id) >= 2
+),
+
+final as (
+    select grouped.* exclude (counterparty), reach.bank_customers
+    from grouped
+    join reach using (counterparty)
 )
 
 select * from final order by manager_id, customers desc, amount desc
