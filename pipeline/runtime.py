@@ -23,6 +23,9 @@ def prefect_defaults() -> None:
     so a fresh offline machine works; explicit environment variables still win."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect"))
+    # the temporary API's 20 s default start-up limit fails on a busy 2-core machine
+    # (measured: >20 s at load 5, first start with a fresh database)
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 @cache
