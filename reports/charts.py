@@ -60,8 +60,8 @@ def score_histogram(scores: list[float], threshold: float | None, title: str, x_
 
 def score_history(points: list[tuple[str, float, bool]], title: str, y_label: str) -> Markup:
     """Risk score per scored month (label, score, flagged); flagged months drawn in red."""
-    w, h, top = 520, 190, TOP + 14  # room above 100 for the value labels
-    pw, ph = w - LEFT - RIGHT, h - top - BOTTOM
+    w, h, top = 540, 190, TOP + 14  # room above 100 for the value labels
+    pw, ph = w - LEFT - RIGHT - 24, h - top - BOTTOM  # and right of the last month's label
     n = len(points)
     step = pw / max(n - 1, 1)
     xy = [(LEFT + (i * step if n > 1 else pw / 2), top + ph * (1 - s / 100)) for i, (_, s, _) in enumerate(points)]

@@ -29,7 +29,7 @@ FEATURE_EVIDENCE = {
     "unrecorded_sales_share": "unrecorded", "unrecorded_sales_share_3m": "unrecorded",
     "late_stage_loss_rate": "late_losses",
     "complaints_count": "complaints",
-    "offhours_contact_share": "contacts", "logging_lag_p90_days": "contacts",
+    "offhours_contact_share": "offhours_contacts", "logging_lag_p90_days": "late_logged",
     "elderly_outflow_share": "elderly_outflows",
 }
 
@@ -38,7 +38,8 @@ FEATURE_EVIDENCE = {
 class Kind:
     sql: str
     columns: tuple[tuple[str, str], ...]  # (column, format)
-    where: tuple[str, str] | None = None  # (column, value) for kinds sharing one query
+    where: tuple[str, object] | None = None  # (column, value) for kinds sharing one query
+    most_telling: str | None = None  # shown first when rows are cut (default: the query's order)
 
 
 KINDS: dict[str, Kind] = {
@@ -72,10 +73,14 @@ KINDS: dict[str, Kind] = {
     "complaints": Kind("evidence_complaints", (
         ("complaint_id", "text"), ("customer_id", "text"), ("customer_name", "name"),
         ("received_on", "date"), ("category", "text"), ("text", "text"))),
-    "contacts": Kind("evidence_contacts", (
+    "offhours_contacts": Kind("evidence_contacts", (
         ("contact_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("contact_at", "datetime"),
-        ("logged_at", "datetime"), ("lag_days", "num"), ("channel", "text"), ("off_hours", "bool"),
-        ("non_workday", "bool"), ("note", "text"))),
+        ("channel", "text"), ("non_workday", "bool"), ("logged_at", "datetime"), ("note", "text")),
+        where=("off_hours", True)),
+    "late_logged": Kind("evidence_contacts", (
+        ("contact_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("contact_at", "datetime"),
+        ("logged_at", "datetime"), ("lag_days", "num"), ("channel", "text"), ("note", "text")),
+        where=("late", True), most_telling="lag_days"),
     "elderly_outflows": Kind("evidence_elderly_outflows", (
         ("transfer_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("age", "int"),
         ("transfer_on", "date"), ("amount", "money"), ("counterparty_bank", "text"),
@@ -135,6 +140,8 @@ def tables_for(manager: str, frames: dict[str, pd.DataFrame], t: Words, masker: 
             rows = rows[rows[spec.where[0]] == spec.where[1]]
         if rows.empty:
             continue
+        if spec.most_telling:
+            rows = rows.sort_values(spec.most_telling, ascending=False, kind="stable")
         fmt = _formatters(t, masker)
         cells = [[fmt[f](v) for (col, f), v in zip(spec.columns, values, strict=True)]
                  for values in rows[[c for c, _ in spec.columns]].head(SHOWN_ROWS).itertuples(index=False)]

@@ -124,7 +124,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "ev_unrecorded": ("未双录的销售", "Sales without recording"),
     "ev_late_losses": ("后期丢单", "Deals lost late"),
     "ev_complaints": ("投诉", "Complaints"),
-    "ev_contacts": ("非工作时间或延迟补录的联系记录", "Off-hours or late-logged contacts"),
+    "ev_offhours_contacts": ("非工作时间的联系记录", "Contacts off hours"),
+    "ev_late_logged": ("延迟补录的联系记录（延迟最长的在前）", "Contacts logged late (longest delay first)"),
     "ev_elderly_outflows": ("老年客户资金转出", "Outflows from elderly customers"),
     # evidence columns
     "customer": ("客户", "Customer"),

@@ -36,6 +36,7 @@ final as (
         round(c.lag_days, 1) as lag_days,
         c.channel,
         c.off_hours,
+        c.lag_days >= $lag_days_min as late,
         c.non_workday,
         c.note
     from classified c
