@@ -22,7 +22,7 @@ from pipeline.contract import OPTIONAL_TABLES
 MODELS = [
     "int_months", "int_manager_month", "int_customer_loss", "int_book_month",
     "feat_attrition", "feat_contacts", "feat_outflows", "feat_edits", "feat_sales", "feat_complaints",
-    "int_feature_values", "feat_feature_scores", "feat_manager_month",
+    "int_feature_values", "int_feature_support", "feat_feature_scores", "feat_manager_month",
 ]
 CHECKS = [
     "assert_feat_unique_grain", "assert_feat_no_negative_values",
@@ -77,7 +77,7 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
         "exit_window_days": settings.exit_window_days, "elderly_age": settings.elderly_age,
         "shared_counterparty_months": settings.shared_counterparty_months,
         "peer_min_group": settings.peer_min_group, "self_window_months": settings.self_window_months,
-        "self_min_months": settings.self_min_months,
+        "self_min_months": settings.self_min_months, "min_support": settings.min_support,
         "share_features": [f.name for f in CATALOG if f.unit == "share"],
         "feature_names": FEATURE_NAMES,
         "min_scales": [f.min_scale for f in CATALOG],

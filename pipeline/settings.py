@@ -38,6 +38,9 @@ class Settings(BaseModel):
     peer_min_group: int = Field(8, description="branch × tier groups smaller than this fall back to tier")
     self_window_months: int = Field(6, description="trailing months of the manager's own baseline")
     self_min_months: int = Field(3, description="fewer months of own history: no self z-score")
+    # measured on seeds 31-32 (2,000 managers): 4 lifted average precision 0.82 -> 0.87-0.92 and
+    # kept one-sale "100%" shares (long leave, new managers) out of the top of the ranking
+    min_support: int = Field(4, description="a share from fewer events than this gets no z-score")
     # Scoring
     # ECOD alone ranked best on unseen seeds (see the closing notes); its tail scores are the reasons
     detector: Literal["ensemble", "iforest", "ecod", "control", "ecod+control"] = "ecod"

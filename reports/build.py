@@ -231,7 +231,7 @@ def method_info(con, as_of: dt.date, settings, t: Words, label: str, meaning: st
                        "score_window_months": settings.score_window_months,
                        "peer_min_group": settings.peer_min_group,
                        "self_window_months": settings.self_window_months,
-                       "self_min_months": settings.self_min_months},
+                       "self_min_months": settings.self_min_months, "min_support": settings.min_support},
         "versions": {p: metadata.version(p) for p in ("feidan-audit", "pyod", "scikit-learn", "duckdb",
                                                       "pandas", "numpy", "jinja2")},
         "outcomes": [{"outcome": t[f"status_{k}"], "count": outcomes.get(k, 0)}

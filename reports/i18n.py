@@ -206,11 +206,12 @@ _WORDS: dict[str, tuple[str, str]] = {
         "give their place to the next ranks."),
     "method_peer_text": (
         "同组为同一机构 × 层级；少于 {min_group} 人时退回到同层级。稳健 z 分数 = (数值 − 中位数) / (1.4826 × MAD)，"
-        "MAD 为零时改用 1.2533 × 平均绝对偏差，且尺度不小于该特征的最小尺度；自身比较使用本人此前 {window} 个月，少于 {min_months} 个月时不计算。",
+        "MAD 为零时改用 1.2533 × 平均绝对偏差，且尺度不小于该特征的最小尺度；自身比较使用本人此前 {window} 个月，少于 {min_months} 个月时不计算。少于 {min_support} 个事件得出的比例（如仅 1 笔销售）不计偏离。",
         "Peers are the same branch × tier, falling back to the tier when fewer than {min_group} managers; "
         "robust z = (value − median) / (1.4826 × MAD), 1.2533 × the mean absolute deviation when the MAD is "
         "zero, and never below the feature's minimum scale; "
-        "the self baseline is the manager's previous {window} months, none with fewer than {min_months}."),
+        "the self baseline is the manager's previous {window} months, none with fewer than {min_months}. "
+        "A share computed from fewer than {min_support} events (say, one sale) gets no z-score."),
     "method_precision_text": ("已处置案件中确认的比例：", "Share of decided past cases that were confirmed:"),
     "unit_share": ("比例", "share"),
     "unit_days": ("天", "days"),

@@ -294,3 +294,19 @@ def test_three_month_features_sum_the_window(bank):
     # September alone: no loss yet for M1, and no matured deal to divide by
     assert value(con, "M1", "churn_rate_3m", dt.date(2025, 9, 1)) == 0
     assert value(con, "M1", "maturity_leakage_rate_3m", dt.date(2025, 9, 1)) is None
+
+
+def test_shares_from_too_few_events_get_no_z_score(bank):
+    con, _ = bank
+    rows = dict(con.execute("""
+        select s.feature, s.support from int_feature_support s
+        where s.manager_id = 'M1' and s.month = ?""", [OCT]).fetchall())
+    assert rows["unrecorded_sales_share"] == 2 and rows["maturity_leakage_rate"] == 1
+    z = {f: (p, s) for f, p, s in con.execute("""
+        select feature, peer_z, self_z from feat_feature_scores
+        where manager_id = 'M1' and month = ?""", [OCT]).fetchall()}
+    # 1 of 2 sales unrecorded is a value (shown to analysts) but not evidence (min_support 4)
+    assert value(con, "M1", "unrecorded_sales_share") == pytest.approx(0.5)
+    assert z["unrecorded_sales_share"] == (None, None)
+    assert z["maturity_leakage_rate"] == (None, None)
+    assert z["churn_rate"][0] is not None  # book-wide rates always count

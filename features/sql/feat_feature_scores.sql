@@ -10,7 +10,8 @@
 -- Self z: the same against the manager's own previous $self_window_months months; NULL with
 -- fewer than $self_min_months months of history. A flat own history (zero spread) borrows
 -- the peer group's spread, so one complaint after six quiet months is not an outlier by
--- itself; the feature's min_scale applies here too. A NULL value gives NULL z-scores.
+-- itself; the feature's min_scale applies here too. A NULL value gives NULL z-scores, and so
+-- does a share computed from fewer than $min_support events (int_feature_support).
 with wide as (
     select * from int_feature_values
 ),
@@ -105,25 +106,31 @@ self_spread as (
     group by all
 ),
 
+support as (
+    select * from int_feature_support
+),
+
 joined as (
     select
         p.*,
+        coalesce(sup.support, $min_support::integer) >= $min_support::integer as supported,
         s.n as self_months,
         s.med as self_median,
         greatest(coalesce(nullif(1.4826 * s.mad, 0), nullif(1.2533 * s.meanad, 0), p.peer_scale),
                  p.min_scale) as self_scale
     from peer_scored p
     left join self_spread s using (manager_id, month, feature)
+    left join support sup using (manager_id, month, feature)
 ),
 
 final as (
     select
         manager_id, month, branch_id, tier, feature, value,
         peer_group, peer_median,
-        case when value is null then null
+        case when value is null or not supported then null
              else greatest(least((value - peer_median) / peer_scale, 20), -20) end as peer_z,
         self_median,
-        case when value is null or coalesce(self_months, 0) < $self_min_months::integer then null
+        case when value is null or not supported or coalesce(self_months, 0) < $self_min_months::integer then null
              else greatest(least((value - self_median) / self_scale, 20), -20) end as self_z
     from joined
 )

@@ -23,7 +23,8 @@ final as (
                                         and product_type in ('wealth', 'insurance', 'fund')), 0)
             as unrecorded_sales_share,
         count(*) filter (where status in ('lost', 'cancelled') and stage in ('proposal', 'negotiation'))
-            / count(*) as late_stage_loss_rate
+            / count(*) as late_stage_loss_rate,
+        count(*) as closed_deals
     from deals
     group by all
 )

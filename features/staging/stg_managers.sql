@@ -18,22 +18,27 @@ typed as (
     from source
 ),
 
--- Only keys given more than once need choosing; a group-by finds them without
--- sorting the whole table. Keys match null-safely (an empty new_value is a value).
-repeated_keys as (
-    select manager_id from typed group by all having count(*) > 1
+-- Only keys given more than once need choosing. Grouping a 64-bit hash of the key
+-- (not the key text) finds the candidates cheaply; the window then compares the
+-- real key null-safely (partition by), so a hash collision changes nothing.
+keyed as (
+    select *, hash(manager_id) as key_hash from typed
+),
+
+repeated_hashes as (
+    select key_hash from keyed group by key_hash having count(*) > 1
 ),
 
 newest_of_repeated as (
     select *
-    from typed semi join repeated_keys r on typed.manager_id is not distinct from r.manager_id
+    from keyed semi join repeated_hashes using (key_hash)
     qualify row_number() over (partition by manager_id order by load_id desc, line desc) = 1
 ),
 
 final as (
-    select * exclude (line) from typed anti join repeated_keys r on typed.manager_id is not distinct from r.manager_id
+    select * exclude (line, key_hash) from keyed anti join repeated_hashes using (key_hash)
     union all
-    select * exclude (line) from newest_of_repeated
+    select * exclude (line, key_hash) from newest_of_repeated
 )
 
 select * from final

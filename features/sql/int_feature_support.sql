@@ -1,0 +1,50 @@
+-- int_feature_support: one row per manager_id × month × share feature: how many events the
+-- share is computed from. A share from a handful of events says little (one sale without a
+-- recording out of one sale is "100%"), so feat_feature_scores gives no z-score below
+-- min_support events (settings). Features not listed here (counts, book-wide rates) always count.
+with sales as (
+    select * from feat_sales
+),
+
+outflows as (
+    select * from feat_outflows
+),
+
+attrition as (
+    select * from feat_attrition
+),
+
+-- the *_3m shares add their events over the month and the two before, like the shares
+sales_3m as (
+    select
+        manager_id,
+        month,
+        sum(recordable_sales) over w as recordable_sales_3m
+    from sales
+    window w as (partition by manager_id order by month range between interval 2 month preceding and current row)
+),
+
+outflows_3m as (
+    select
+        manager_id,
+        month,
+        sum(matured_deals) over w as matured_deals_3m
+    from outflows
+    window w as (partition by manager_id order by month range between interval 2 month preceding and current row)
+),
+
+final as (
+    select manager_id, month, 'unrecorded_sales_share' as feature, recordable_sales as support from sales
+    union all
+    select manager_id, month, 'late_stage_loss_rate', closed_deals from sales
+    union all
+    select manager_id, month, 'unrecorded_sales_share_3m', recordable_sales_3m from sales_3m
+    union all
+    select manager_id, month, 'maturity_leakage_rate', matured_deals from outflows
+    union all
+    select manager_id, month, 'maturity_leakage_rate_3m', matured_deals_3m from outflows_3m
+    union all
+    select manager_id, month, 'dark_churn_share', lost_customers from attrition
+)
+
+select * from final
