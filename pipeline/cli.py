@@ -326,6 +326,7 @@ def _progress() -> Progress:
 
 
 from pipeline import cli_flow  # noqa: E402,F401  (run, demo, serve, feedback import: the Prefect flow)
+from pipeline import cli_report  # noqa: E402,F401  (export: compliance's cases from the warehouse)
 
 if __name__ == "__main__":
     app()

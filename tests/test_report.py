@@ -9,6 +9,7 @@ import datetime as dt
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -216,8 +217,8 @@ def test_every_feature_has_evidence_and_every_evidence_column_a_word():
             assert all(col in t for col, _ in spec.columns), (lang, kind)
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="run `make chromium` (Debian's chromium)")
 def test_a_real_browser_renders_the_index_and_a_manager_page(audited, tmp_path):
+    assert shutil.which("chromium"), "Debian's chromium is missing: `make chromium` installs it"
     _, outputs, unmasked, _, _ = audited
     report, out = outputs[OCT]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -240,3 +241,23 @@ def test_a_real_browser_renders_the_index_and_a_manager_page(audited, tmp_path):
                       ("index-en-unmasked.png", (unmasked / "index.html").as_uri())]:
         chromium("--window-size=1400,2200", f"--screenshot={ARTIFACTS / name}", url)
         assert (ARTIFACTS / name).stat().st_size > 20_000
+
+
+def test_feidan_export_writes_the_chosen_cases_from_the_warehouse(audited, tmp_path):
+    con, outputs, _, _, _ = audited
+    con.execute("checkpoint")  # the export runs in its own process on a copy of the warehouse
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(outputs[OCT][1].parent / "w.duckdb", db)
+    target = tmp_path / "ongoing.csv"
+    done = subprocess.run([str(Path(sys.executable).parent / "feidan"), "export", "--db", str(db),
+                           "--from", "2026-09", "--to", "2026-10", "--status", "ongoing", "--out", str(target),
+                           "--xlsx"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(target.read_text(encoding="utf-8-sig").splitlines()))
+    ongoing = [c for c in outputs[OCT][0].cases if c.status == "ongoing"]
+    assert rows[0] == COLUMNS and len(rows) == 1 + len(ongoing)
+    assert {r[0] for r in rows[1:]} == {c.case_id for c in ongoing}
+    assert target.with_suffix(".xlsx").exists()
+    bad = subprocess.run([str(Path(sys.executable).parent / "feidan"), "export", "--db", str(db),
+                          "--status", "maybe"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "unknown status maybe" in bad.stderr
