@@ -101,8 +101,9 @@ def _num(v):
 
 
 def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_dir: Path | None,
-                budget: int | None = None) -> ScoreResult:
-    """Score one audit month; out_dir None = scores table only (no model artefacts, no CSV)."""
+                budget: int | None = None, explain: bool = True) -> ScoreResult:
+    """Score one audit month; out_dir None = scores table only (no model artefacts, no CSV);
+    explain False = no reason codes (history backfill: only the score and rank are shown)."""
     as_of = as_of.replace(day=1)
     inputs = load_inputs(con, as_of, settings.score_window_months)
     if inputs.empty:
@@ -114,13 +115,13 @@ def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_di
     model_id = hashlib.sha256((json.dumps(params, sort_keys=True) + data_hash).encode()).hexdigest()[:12]
     model = build_model(settings.detector, settings.seed).fit(X)
     risk = model.decision_function(X)
-    contrib = model.explain(X)
+    contrib = model.explain(X) if explain else None
     evidence = inputs.set_index(["manager_id", "feature"]).sort_index()
     meta = inputs.groupby("manager_id")[["branch_id", "tier", "last_month"]].first()
     k = alert_budget(len(ids), budget)
     frame = pd.DataFrame({"manager_id": ids, "risk_score": np.round(risk, 4)})
-    frame["reasons"] = [json.dumps(reasons_for(contrib[i], m, evidence), ensure_ascii=False)
-                        for i, m in enumerate(ids)]
+    frame["reasons"] = ([json.dumps(reasons_for(contrib[i], m, evidence), ensure_ascii=False)
+                         for i, m in enumerate(ids)] if explain else "[]")
     frame = frame.join(meta, on="manager_id")
     frame = frame.sort_values(["risk_score", "manager_id"], ascending=[False, True], kind="stable")
     frame["rank"] = np.arange(1, len(frame) + 1)
@@ -150,7 +151,7 @@ def backfill_scores(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, mo
           and month not in (select distinct month from scores)
         order by month""", {"as_of": as_of, "months": months}).fetchall()]
     for month in missing:
-        score_month(con, month, settings, None, budget)
+        score_month(con, month, settings, None, budget, explain=False)
     return missing
 
 

@@ -113,5 +113,8 @@ def test_backfill_scores_the_missing_earlier_months_only(scored):
     after = dict(con.execute("select month, count(*) from scores group by month").fetchall())
     assert set(after) == {m for m, _ in before} | set(filled)
     assert backfill_scores(con, result.as_of, Settings(), months=3) == []  # nothing left to do
+    reasons = {r for (r,) in con.execute("select distinct reasons::varchar from scores where month < ?",
+                                          [result.as_of]).fetchall()}
+    assert reasons == {"[]"}  # history only: reason codes are computed for audited months
     assert con.execute("select count(*) from scores where month = ?", [result.as_of]).fetchall()[0][0] \
         == len(result.scores)  # the audit month itself is untouched
