@@ -3,7 +3,8 @@ features/, models/, reports/) and adds nothing but retries.
 
 Retries (with a delay) only where a step does I/O that can fail transiently: reading the
 bundle, writing the report files, publishing the folder, talking to the Prefect API. They
-retry only on OS errors: a bad bundle or a failed data check fails the same way twice.
+retry only on OS and connection errors: a bad bundle or a failed data check fails the same
+way twice.
 The warehouse connection is passed in, so tasks never cache (NO_CACHE).
 """
 
@@ -20,17 +21,20 @@ from prefect.cache_policies import NO_CACHE
 from pipeline.contract import REQUIRED_TABLES
 
 
-def _os_error(task, task_run, state) -> bool:
+def _transient(task, task_run, state) -> bool:
+    """Retry on OS errors (disk, network share) and on a dropped connection to the Prefect API."""
+    import httpx
+
     try:
         state.result()
-    except OSError:
+    except (OSError, httpx.TransportError):
         return True
     except BaseException:
         return False
     return False
 
 
-IO = {"retries": 2, "retry_delay_seconds": [2, 10], "retry_condition_fn": _os_error,
+IO = {"retries": 2, "retry_delay_seconds": [2, 10], "retry_condition_fn": _transient,
       "cache_policy": NO_CACHE}
 COMPUTE = {"cache_policy": NO_CACHE}
 
@@ -77,8 +81,10 @@ def build_month_features(con, month: dt.date, settings):
 
 @task(name="score", **COMPUTE)
 def score(con, month: dt.date, settings, run_dir: Path, budget: int | None):
-    from models.scoring import score_month
+    """Score the audit month (after the unscored months before it: the managers' risk history)."""
+    from models.scoring import backfill_scores, score_month
 
+    backfill_scores(con, month, settings, budget=budget)
     return score_month(con, month, settings, run_dir, budget)
 
 

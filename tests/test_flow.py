@@ -80,13 +80,14 @@ def test_the_ledger_records_each_run_with_inputs_code_settings_counts_and_output
 def test_the_warehouse_keeps_every_month_and_each_month_keeps_one_folder(monthly):
     con = duckdb.connect(str(monthly["warehouse"]), read_only=True)
     try:
-        months = con.execute("select month, count(*) from scores group by month order by month").fetchall()
-        cases = con.execute("select count(distinct month) from case_months").fetchall()[0][0]
+        months = dict(con.execute("select strftime(month, '%Y-%m'), count(*) from scores group by all").fetchall())
+        case_months = con.execute("select distinct strftime(month, '%Y-%m') from case_months order by 1").fetchall()
     finally:
         con.close()
-    assert [(f"{m:%Y-%m}", n) for m, n in months] == [("2026-09", monthly["sep"]["scored"]),
-                                                       ("2026-10", monthly["oct"]["scored"])]
-    assert cases == 2
+    # the months before the first audit are scored too (the managers' risk history), without cases
+    assert {"2026-06", "2026-07", "2026-08"} <= set(months)
+    assert (months["2026-09"], months["2026-10"]) == (monthly["sep"]["scored"], monthly["oct"]["scored"])
+    assert case_months == [("2026-09",), ("2026-10",)]
     folders = sorted(p.name for p in monthly["out"].iterdir() if p.is_dir() and not p.is_symlink())
     assert folders == sorted([monthly["sep"]["run_id"], monthly["oct"]["run_id"]])
 
@@ -151,3 +152,19 @@ def test_a_run_killed_half_way_leaves_nothing_partial_and_the_next_run_succeeds(
         sorted(p.name for p in out.iterdir()) == sorted([result["run_id"], "latest"])
     assert Path(result["report"]).exists() and Path(result["flagged_csv"]).exists()
     assert list(_runs(warehouse)["status"]) == ["abandoned", "completed"]
+
+
+def test_a_failing_step_is_named_recorded_and_publishes_nothing(prefect_api, tmp_path):
+    from conftest import BASE_FILES, write_bundle
+
+    bundle = write_bundle(tmp_path / "bundle", {"managers.csv": BASE_FILES["managers.csv"]}, base=False)
+    warehouse, out = tmp_path / "w.duckdb", tmp_path / "runs"
+    cli = CliRunner().invoke(app, ["run", "--input", str(bundle), "--db", str(warehouse), "--out", str(out)])
+    assert cli.exit_code == 1
+    assert "step 'checks' failed" in cli.stderr and "customers, assignments, contacts" in cli.stderr
+    run = _runs(warehouse).iloc[0]
+    assert (run["status"], run["failed_step"]) == ("failed", "checks")
+    assert "NoAuditData" in run["error"]
+    summary = artifacts_of(run["execution_id"])["audit-summary"]["data"]
+    assert "Step **checks** failed" in summary
+    assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]

@@ -1,0 +1,103 @@
+"""Scheduling on a real Prefect server: `prefect server start` on a free local port,
+`feidan serve` against it, a triggered run of the deployment loads the inbox and completes
+with its artifacts, and the server lists and filters flow runs (prefect 3.8.8 answers 422
+to those with fastapi 0.151+: this guards the pin). Skip locally with `-m "not server"`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from flow_harness import SAMPLE_BUNDLE
+
+pytestmark = pytest.mark.server
+
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(what: str, check, timeout: float, process: subprocess.Popen, log: Path):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{what}: the process ended ({process.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            result = check()
+            if result:
+                return result
+        except Exception:  # not up yet
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"{what}: timed out after {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def test_a_served_deployment_runs_the_inbox_on_a_real_server(tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_API_URL": api,
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_RUNNER_POLL_FREQUENCY": "2"}
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE_BUNDLE, inbox / "2026-10")
+    (inbox / "notes.txt").write_text("not an export\n", encoding="utf-8")
+    server_log, serve_log = tmp_path / "server.log", tmp_path / "serve.log"
+    server = serve = None
+    try:
+        with server_log.open("wb") as log:
+            server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
+                                       "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                                      start_new_session=True, cwd=tmp_path)
+        _wait("prefect server start", lambda: urllib.request.urlopen(f"{api}/health", timeout=2).status == 200,
+              180, server, server_log)
+        with serve_log.open("wb") as log:
+            serve = subprocess.Popen([str(BIN / "feidan"), "serve", "--cron", "0 6 2 * *", "--timezone",
+                                      "Asia/Shanghai", "--inbox", str(inbox), "--db", str(tmp_path / "w.duckdb"),
+                                      "--out", str(tmp_path / "runs")], env=env, stdout=log,
+                                     stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path)
+        with temporary_settings(updates={PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+            deployment = _wait("feidan serve", lambda: client.read_deployment_by_name("audit/monthly"),
+                               120, serve, serve_log)
+            schedule = deployment.schedules[0].schedule
+            assert (schedule.cron, schedule.timezone) == ("0 6 2 * *", "Asia/Shanghai")
+            run = client.create_flow_run_from_deployment(deployment.id)
+            final = _wait("the triggered run", lambda: (r := client.read_flow_run(run.id)).state.is_final() and r,
+                          240, serve, serve_log)
+            assert final.state.is_completed(), f"{final.state}\n{serve_log.read_text()[-3000:]}"
+            listed = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                deployment_id=FlowRunFilterDeploymentId(any_=[deployment.id])))
+            assert [r.id for r in listed] == [run.id]
+            keys = {a.key for a in client.read_artifacts() if a.flow_run_id == run.id}
+            assert keys == {"audit-summary", "flagged-cases", "audit-report"}
+        published = [p for p in (tmp_path / "runs").iterdir() if p.name.startswith("2026-10-")]
+        assert len(published) == 1 and (published[0] / "index.html").exists()
+        assert "notes.txt is not a bundle" in serve_log.read_text()
+    finally:
+        _stop(serve)
+        _stop(server)
