@@ -20,7 +20,7 @@ from pipeline.contract import OPTIONAL_TABLES
 
 # Dependency order: each model reads only stg_* tables and the models before it.
 MODELS = [
-    "int_months", "int_manager_month", "int_customer_loss", "int_book_month",
+    "int_months", "int_manager_month", "int_customer_loss", "int_book_month", "int_customer_numbers",
     "feat_attrition", "feat_contacts", "feat_outflows", "feat_edits", "feat_sales", "feat_complaints",
     "int_feature_values", "int_feature_support", "feat_feature_scores", "feat_manager_month",
 ]

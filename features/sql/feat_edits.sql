@@ -14,9 +14,7 @@ staff_numbers as (
 ),
 
 customer_numbers as (
-    select customer_id, phone as number from stg_customers where phone is not null
-    union
-    select customer_id, new_value from stg_field_changes where field = 'phone' and new_value is not null
+    select * from int_customer_numbers
 ),
 
 flagged as (
