@@ -19,7 +19,8 @@ from features.staging import build_staging, install_macros
 from pipeline.contract import REQUIRED_TABLES, TABLES, Table
 from pipeline.ingest import bundle as b
 from pipeline.ingest import readers as r
-from pipeline.ingest.validate import HeaderProblem, errors_sql, key_label_sql, key_sql, map_header
+from pipeline.ingest.rows import insert_file, settle_repeated_keys, status_counts
+from pipeline.ingest.validate import HeaderProblem, map_header
 from pipeline.warehouse import ensure_schema
 
 
@@ -120,16 +121,11 @@ def _already_loaded(con) -> dict[tuple[str, str], tuple[str, int, int]]:
 
 def _load_table(con, table: Table, files: list[b.SourceFile], load_id: int, encoding: str,
                 workdir: Path, seen: dict, say: Progress) -> list[FileResult]:
-    cols = table.column_names
-    con.execute(
-        f"""create or replace temp table _load_rows (file_seq integer, file varchar, line bigint,
-        {', '.join(f'{c} varchar' for c in cols)}, extra json,
-        errors struct(col varchar, reason varchar)[], record varchar)""")
     results: list[FileResult] = []
-    rejects: dict[int, tuple[list[str], list[r.ParserReject]]] = {}
+    rejects: dict[str, tuple[list[str], list[r.ParserReject]]] = {}
     first_with: dict[str, FileResult] = {}  # sha256 -> first file in this bundle with those bytes
     copies: list[tuple[FileResult, FileResult]] = []
-    for seq, src in enumerate(files):
+    for src in files:
         res = FileResult(src.name, table.name, format=src.format, sha256=src.sha256, bytes=src.bytes)
         results.append(res)
         earlier = seen.get((table.name, src.sha256))
@@ -150,11 +146,15 @@ def _load_table(con, table: Table, files: list[b.SourceFile], load_id: int, enco
             mapping, extras = map_header(table, parsed.header)
         except (r.FileRejected, b.DecodeError, HeaderProblem) as exc:
             res.status, res.message = "rejected", f"{src.name}: {exc}"
+            r.drop_parsed(con)
             continue
-        _append_rows(con, table, seq, src.name, parsed.header, mapping, extras)
-        rejects[seq] = (parsed.header, parsed.rejects)
+        rejects[src.name] = (parsed.header, insert_file(con, table, load_id, src.name, parsed, mapping, extras))
+        r.drop_parsed(con)
         first_with[src.sha256] = res
-    _settle(con, table, load_id, results, rejects)
+    loaded_files = [res.file for res in results if res.status == "loaded"]
+    if loaded_files:
+        settle_repeated_keys(con, table, load_id, loaded_files)
+        _count(con, table, load_id, results, rejects)
     for copy, original in copies:  # every row of a copy is a duplicate of a row just counted
         copy.rows = copy.duplicates = original.rows
     return results
@@ -168,96 +168,21 @@ def _read(con, src: b.SourceFile, encoding: str, workdir: Path) -> r.Parsed:
     return r.read_csv(con, src, b.detect_encoding(src.path, encoding), workdir)
 
 
-def _append_rows(con, table: Table, seq: int, name: str, header: list[str],
-                 mapping: dict[str, int], extras: list[int]) -> None:
-    """_parsed (positional text) -> _load_rows (canonical columns + errors)."""
-    selected = ", ".join(
-        f"f{mapping[c]} as {c}" if c in mapping else f"null::varchar as {c}" for c in table.column_names)
-    params: dict = {"seq": seq, "file": name}
-    if extras:
-        pairs = []
-        for i, pos in enumerate(extras):
-            params[f"x{i}"] = header[pos - 1]
-            pairs.append(f"$x{i}, f{pos}")
-        extra_sql = f"json_object({', '.join(pairs)})"
-    else:
-        extra_sql = "null::json"
-    n_fields = len(header)
-    record_sql = "concat_ws(',', " + ", ".join(f"coalesce(f{i}, '')" for i in range(1, n_fields + 1)) + ")"
-    con.execute(
-        f"""insert into _load_rows
-        select $seq, $file, line, {', '.join(table.column_names)}, extra, errors,
-               case when len(errors) > 0 then {record_sql} end  -- kept only for rejected rows
-        from (select *, {errors_sql(table)} as errors
-              from (select *, {selected}, {extra_sql} as extra from _parsed))""",
-        params)
-    r.drop_parsed(con)
-
-
-def _settle(con, table: Table, load_id: int, results: list[FileResult],
-            rejects: dict[int, tuple[list[str], list[r.ParserReject]]]) -> None:
-    """Decide each row's status for the whole bundle, then write raw, quarantine and counts."""
-    cols = ", ".join(table.column_names)
-    value_of = "case q_col " + " ".join(f"when '{c}' then {c}" for c in table.column_names) + " end"
-    # Exact duplicates share their key, so only rows whose key occurs more than once
-    # need the (expensive) whole-row comparison; every other good row simply loads.
-    con.execute(
-        f"""create or replace temp table _settled as
-        with base as (
-            select *, len(errors) > 0 as bad, {key_sql(table)} as k from _load_rows
-        ),
-        repeated_keys as (
-            select k from base where not bad group by k having count(*) > 1
-        ),
-        single as (
-            select *, case when bad then null else 1 end as dup_rank, 1 as versions
-            from base where bad or k not in (select k from repeated_keys)
-        ),
-        ranked as (
-            select *, row_number() over (partition by {cols} order by file_seq, line) as dup_rank
-            from base where not bad and k in (select k from repeated_keys)
-        ),
-        multi as (
-            select *, count(*) filter (where dup_rank = 1) over (partition by k) as versions
-            from ranked
-        ),
-        settled as (
-            select * from single union all by name select * from multi
-        )
-        select *,
-            case when bad then 'quarantined' when dup_rank > 1 then 'duplicate'
-                 when versions > 1 then 'quarantined' else 'loaded' end as row_status,
-            case when bad then errors[1].col when dup_rank = 1 and versions > 1
-                 then '{table.key[0]}' end as q_col,
-            case when bad then array_to_string(list_transform(errors, lambda e: e.col || ': ' || e.reason), '; ')
-                 when dup_rank = 1 and versions > 1
-                 then 'duplicate key (' || {key_label_sql(table)} || ') with different content: '
-                      || versions || ' versions in this bundle, none loaded' end as q_reason
-        from settled""")
-    con.execute(
-        f"insert into raw_{table.name} select ?, file, line, {cols}, extra, row_status from _settled",
-        [load_id])
-    con.execute(
-        f"""insert into quarantine
-        select ?, '{table.name}', file, line, q_col, q_reason, {value_of},
-               coalesce(record, concat_ws(',', {', '.join(f"coalesce({c}, '')" for c in table.column_names)}))
-        from _settled where row_status = 'quarantined' order by file_seq, line""", [load_id])
-    counts = {
-        (seq, status): n
-        for seq, status, n in con.execute(
-            "select file_seq, row_status, count(*) from _settled group by all").fetchall()
-    }
-    for seq, res in enumerate(results):
+def _count(con, table: Table, load_id: int, results: list[FileResult],
+           rejects: dict[str, tuple[list[str], list[r.ParserReject]]]) -> None:
+    """Per-file counts from raw_<table>, plus the parser's rejects (quarantined here)."""
+    counts = status_counts(con, table, load_id)
+    for res in results:
         if res.status != "loaded":
             continue
-        header, parser_rejects = rejects.get(seq, ([], []))
+        header, parser_rejects = rejects.get(res.file, ([], []))
         for rj in parser_rejects:
             col = header[rj.field_index - 1] if rj.field_index and rj.field_index <= len(header) else None
             con.execute("insert into quarantine values (?, ?, ?, ?, ?, ?, null, ?)",
                         [load_id, table.name, res.file, rj.line, col, rj.reason, rj.record])
-        res.loaded = counts.get((seq, "loaded"), 0)
-        res.duplicates = counts.get((seq, "duplicate"), 0)
-        res.quarantined = counts.get((seq, "quarantined"), 0) + len(parser_rejects)
+        res.loaded = counts.get((res.file, "loaded"), 0)
+        res.duplicates = counts.get((res.file, "duplicate"), 0)
+        res.quarantined = counts.get((res.file, "quarantined"), 0) + len(parser_rejects)
         res.rows = res.loaded + res.duplicates + res.quarantined
         notes = []
         if res.quarantined:
@@ -265,8 +190,6 @@ def _settle(con, table: Table, load_id: int, results: list[FileResult],
         if res.duplicates:
             notes.append(f"{res.duplicates} exact duplicate row(s) loaded once")
         res.message = "; ".join(notes)
-    con.execute("drop table _settled; drop table _load_rows")
-
 
 
 def _record_loads(con, load_id: int, files: list[FileResult]) -> None:

@@ -1,8 +1,9 @@
 """Reading one source file into a temporary table of text.
 
-Every format ends up the same: a DuckDB temp table `_parsed(line, f1 … fn)`
-with one VARCHAR per column of the file, in file order, plus the header names
-and the records the CSV parser itself rejected (ragged rows, broken quotes).
+Every format ends up the same: a query giving `(line, f1 … fn)` with one VARCHAR
+per column of the file, plus the header names and the records the CSV parser
+itself rejected (ragged rows, broken quotes). CSV and Parquet are read by that
+query directly (no copy); a workbook is first put in a temp table `_parsed`.
 Column names in SQL are positional (f1, f2 …); header text from the file never
 becomes SQL.
 
@@ -39,6 +40,11 @@ class Parsed:
     header: list[str]
     encoding: str | None
     rejects: list[ParserReject] = field(default_factory=list)
+    delim: str = ","
+    # the rows as (line, f1 … fn), and its bound parameters
+    query: str = ""
+    params: dict = field(default_factory=dict)
+    rejects_after_read: bool = False  # CSV: rejects come from csv_rejects() after the query ran
 
 
 class FileRejected(ValueError):
@@ -50,6 +56,11 @@ def positional(n: int) -> list[str]:
 
 
 def read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, encoding: str, workdir: Path) -> Parsed:
+    """A query straight over the file (nothing is copied until it is inserted).
+
+    Lines are provisional until the query has run once: `csv_rejects` then says
+    which records the parser skipped, and `line_shifts` how to renumber.
+    """
     utf8_path = to_utf8(src.path, encoding, workdir)
     header, delim = read_header(utf8_path)
     if not header:
@@ -58,17 +69,23 @@ def read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, encoding: str, wor
     columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
     delim_sql = "\\t" if delim == "\t" else ","
     con.execute("drop table if exists _rejects; drop table if exists _reject_scans")
-    con.execute(
-        f"""create or replace temp table _raw_rows as
-        select * from read_csv($path, header = true, auto_detect = false, delim = '{delim_sql}',
+    # row_number() over () is a streaming window: it numbers rows in file order
+    # (DuckDB preserves insertion order) without materialising the file.
+    query = (
+        f"""select row_number() over () + 1 as line, *
+        from read_csv($path, header = true, auto_detect = false, delim = '{delim_sql}',
             quote = '"', escape = '"', columns = {columns}, ignore_errors = true,
             store_rejects = true, rejects_table = '_rejects', rejects_scan = '_reject_scans',
-            max_line_size = 10000000)""",
-        {"path": str(utf8_path)},
-    )
+            max_line_size = 10000000)""")
+    return Parsed(header, encoding, delim=delim, query=query, params={"path": str(utf8_path)},
+                  rejects_after_read=True)
+
+
+def csv_rejects(con: duckdb.DuckDBPyConnection, parsed: Parsed) -> list[ParserReject]:
+    """The records the CSV parser rejected while its query ran (call once, after the insert)."""
     rejects = [
         ParserReject(int(line), _field_index(col_name),
-                     _parser_reason(kind, msg, (text or "").strip("\r\n"), delim, len(header)),
+                     _parser_reason(kind, msg, (text or "").strip("\r\n"), parsed.delim, len(parsed.header)),
                      (text or "").strip("\r\n"))
         for line, col_name, kind, msg, text in con.execute(
             """select line, any_value(column_name), any_value(error_type::varchar),
@@ -76,42 +93,27 @@ def read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, encoding: str, wor
                from _rejects group by line order by line"""
         ).fetchall()
     ]
-    # Parsed rows keep file order (insertion order); give each the record number it
-    # had, skipping the numbers of the records the parser rejected. Rowids of a fresh
-    # table are contiguous in insertion order (offset inside a transaction).
-    if not rejects:
-        con.execute(
-            """create or replace temp view _parsed as
-            select rowid - (select min(rowid) from _raw_rows) + 2 as line, * from _raw_rows""")
-    else:
-        con.execute(
-            """create or replace temp table _parsed as
-            with counted as (select count(*) as n from _raw_rows),
-            reject_lines as (select distinct line from _rejects),
-            all_lines as (
-                select range as line
-                from range(2, (select n from counted) + (select count(*) from reject_lines) + 2)
-            ),
-            good_lines as (
-                select line, row_number() over (order by line) - 1 as k
-                from all_lines anti join reject_lines using (line)
-            )
-            select g.line, r.* exclude (k)
-            from (select rowid - (select min(rowid) from _raw_rows) as k, * from _raw_rows) r
-            join good_lines g using (k)
-            order by g.line""")
     con.execute("drop table if exists _rejects; drop table if exists _reject_scans")
-    return Parsed(header, encoding, rejects)
+    return rejects
+
+
+def line_shifts(rejects: list[ParserReject]) -> list[tuple[int, int]]:
+    """(first provisional line, shift) pairs that turn provisional line numbers into records.
+
+    Good rows were numbered 2, 3, … as if no record had been rejected. With the
+    rejected record numbers r_0 < r_1 < … (0-based i), a good row numbered p is
+    really record p + #{i : r_i - i <= p}; the shift steps up at p = r_i - i.
+    """
+    lines = sorted({rj.line for rj in rejects})
+    shift_at: dict[int, int] = {}
+    for i, r in enumerate(lines):
+        shift_at[r - i] = i + 1  # consecutive rejects step at the same place: keep the largest
+    return sorted(shift_at.items())
 
 
 def drop_parsed(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop whatever the last read left: a view or table `_parsed` and its source."""
-    for name, kind in con.execute(
-        """select table_name, table_type from information_schema.tables
-           where table_name in ('_parsed', '_raw_rows') and table_schema = 'main'
-             and table_catalog = 'temp' order by table_name"""
-    ).fetchall():
-        con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {name}")
+    """Drop what the last read left (only a workbook is copied into a table)."""
+    con.execute("drop table if exists _parsed")
 
 
 def _field_index(col_name: str | None) -> int | None:
@@ -149,14 +151,9 @@ def read_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Parsed:
             exprs.append(f"strftime({col}, '%Y-%m-%d %H:%M:%S') as {col}")
         else:
             exprs.append(f"cast({col} as varchar) as {col}")
-    con.execute(
-        f"""create or replace temp table _parsed as
-        select file_row_number + 2 as line, {', '.join(exprs)}
-        from read_parquet($p, file_row_number = true) t({', '.join(cols)}, file_row_number)
-        order by line""",
-        {"p": str(src.path)},
-    )
-    return Parsed(header, None)
+    query = (f"""select file_row_number + 2 as line, {', '.join(exprs)}
+        from read_parquet($path, file_row_number = true) t({', '.join(cols)}, file_row_number)""")
+    return Parsed(header, None, query=query, params={"path": str(src.path)})
 
 
 def read_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Parsed:
@@ -196,9 +193,9 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Parsed:
     arrow = pa.table({"line": pa.array(lines, pa.int64()),
                       **{c: pa.array(v, pa.string()) for c, v in zip(positional(n), columns, strict=True)}})
     con.register("_xlsx_rows", arrow)
-    con.execute("create or replace temp table _parsed as select * from _xlsx_rows order by line")
+    con.execute("create or replace temp table _parsed as select * from _xlsx_rows")
     con.unregister("_xlsx_rows")
-    return Parsed(header, None, rejects)
+    return Parsed(header, None, rejects, query="select * from _parsed")
 
 
 def _cell_text(v) -> str | None:
