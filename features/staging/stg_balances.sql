@@ -4,37 +4,55 @@ with source as (
     select * from raw_balances where row_status = 'loaded'
 ),
 
+-- the key columns alone, typed as below: enough to find keys given more than once
+-- (not materialized: read twice from raw, never buffered as a whole)
+source_keys as not materialized (
+    select
+        trim(customer_id) as customer_id,
+        parse_month(month) as month,
+        load_id,
+        source_file,
+        line
+    from raw_balances
+    where row_status = 'loaded'
+),
+
 typed as (
     select
         trim(customer_id)   as customer_id,
         parse_month(month)  as month,
         parse_money(aum)    as aum,
         load_id,
+        source_file,
         line
     from source
 ),
 
 -- Only keys given more than once need choosing. Grouping a 64-bit hash of the key
--- (not the key text) finds the candidates cheaply; the window then compares the
--- real key null-safely (partition by), so a hash collision changes nothing.
-keyed as (
-    select *, hash(customer_id, month) as key_hash from typed
+-- columns finds the candidates without carrying whole rows; the window then
+-- compares the real key null-safely (partition by), so a hash collision changes
+-- nothing. Every other row streams straight through (anti join on a small set).
+-- Ingest leaves at most one loaded row per key within a load (comparing the key
+-- as typed here), so a key can only repeat across loads: with one load, skip.
+key_hashes as not materialized (
+    select *, hash(customer_id, month) as key_hash from source_keys
 ),
 
 repeated_hashes as (
-    select key_hash from keyed group by key_hash having count(*) > 1
+    select key_hash from key_hashes
+    where (select count(distinct load_id) from raw_balances where row_status = 'loaded') > 1
+    group by key_hash having count(*) > 1
 ),
 
-newest_of_repeated as (
-    select *
-    from keyed semi join repeated_hashes using (key_hash)
-    qualify row_number() over (partition by customer_id, month order by load_id desc, line desc) = 1
+superseded as (
+    select load_id, source_file, line
+    from key_hashes semi join repeated_hashes using (key_hash)
+    qualify row_number() over (partition by customer_id, month order by load_id desc, line desc) > 1
 ),
 
 final as (
-    select * exclude (line, key_hash) from keyed anti join repeated_hashes using (key_hash)
-    union all
-    select * exclude (line, key_hash) from newest_of_repeated
+    select * exclude (source_file, line)
+    from typed anti join superseded using (load_id, source_file, line)
 )
 
 select * from final

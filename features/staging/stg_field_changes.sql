@@ -5,6 +5,22 @@ with source as (
     select * from raw_field_changes where row_status = 'loaded'
 ),
 
+-- the key columns alone, typed as below: enough to find keys given more than once
+-- (not materialized: read twice from raw, never buffered as a whole)
+source_keys as not materialized (
+    select
+        trim(customer_id) as customer_id,
+        parse_field(field) as field,
+        trim(changed_by) as changed_by,
+        parse_timestamp(changed_at) as changed_at,
+        clean_text(new_value) as new_value,
+        load_id,
+        source_file,
+        line
+    from raw_field_changes
+    where row_status = 'loaded'
+),
+
 typed as (
     select
         trim(customer_id)            as customer_id,
@@ -14,31 +30,34 @@ typed as (
         trim(changed_by)             as changed_by,
         parse_timestamp(changed_at)  as changed_at,
         load_id,
+        source_file,
         line
     from source
 ),
 
 -- Only keys given more than once need choosing. Grouping a 64-bit hash of the key
--- (not the key text) finds the candidates cheaply; the window then compares the
--- real key null-safely (partition by), so a hash collision changes nothing.
-keyed as (
-    select *, hash(customer_id, field, changed_by, changed_at, new_value) as key_hash from typed
+-- columns finds the candidates without carrying whole rows; the window then
+-- compares the real key null-safely (partition by), so a hash collision changes
+-- nothing. Every other row streams straight through (anti join on a small set).
+-- (Unlike the other tables, two loaded rows of one load can share this key:
+-- ingest compares `field` as written, staging as parsed, e.g. phone / 电话.)
+key_hashes as not materialized (
+    select *, hash(customer_id, field, changed_by, changed_at, new_value) as key_hash from source_keys
 ),
 
 repeated_hashes as (
-    select key_hash from keyed group by key_hash having count(*) > 1
+    select key_hash from key_hashes group by key_hash having count(*) > 1
 ),
 
-newest_of_repeated as (
-    select *
-    from keyed semi join repeated_hashes using (key_hash)
-    qualify row_number() over (partition by customer_id, field, changed_by, changed_at, new_value order by load_id desc, line desc) = 1
+superseded as (
+    select load_id, source_file, line
+    from key_hashes semi join repeated_hashes using (key_hash)
+    qualify row_number() over (partition by customer_id, field, changed_by, changed_at, new_value order by load_id desc, line desc) > 1
 ),
 
 final as (
-    select * exclude (line, key_hash) from keyed anti join repeated_hashes using (key_hash)
-    union all
-    select * exclude (line, key_hash) from newest_of_repeated
+    select * exclude (source_file, line)
+    from typed anti join superseded using (load_id, source_file, line)
 )
 
 select * from final

@@ -4,6 +4,18 @@ with source as (
     select * from raw_managers where row_status = 'loaded'
 ),
 
+-- the key columns alone, typed as below: enough to find keys given more than once
+-- (not materialized: read twice from raw, never buffered as a whole)
+source_keys as not materialized (
+    select
+        trim(manager_id) as manager_id,
+        load_id,
+        source_file,
+        line
+    from raw_managers
+    where row_status = 'loaded'
+),
+
 typed as (
     select
         trim(manager_id)          as manager_id,
@@ -14,31 +26,36 @@ typed as (
         parse_date(exit_date)     as exit_date,
         clean_text(phone)         as phone,
         load_id,
+        source_file,
         line
     from source
 ),
 
 -- Only keys given more than once need choosing. Grouping a 64-bit hash of the key
--- (not the key text) finds the candidates cheaply; the window then compares the
--- real key null-safely (partition by), so a hash collision changes nothing.
-keyed as (
-    select *, hash(manager_id) as key_hash from typed
+-- columns finds the candidates without carrying whole rows; the window then
+-- compares the real key null-safely (partition by), so a hash collision changes
+-- nothing. Every other row streams straight through (anti join on a small set).
+-- Ingest leaves at most one loaded row per key within a load (comparing the key
+-- as typed here), so a key can only repeat across loads: with one load, skip.
+key_hashes as not materialized (
+    select *, hash(manager_id) as key_hash from source_keys
 ),
 
 repeated_hashes as (
-    select key_hash from keyed group by key_hash having count(*) > 1
+    select key_hash from key_hashes
+    where (select count(distinct load_id) from raw_managers where row_status = 'loaded') > 1
+    group by key_hash having count(*) > 1
 ),
 
-newest_of_repeated as (
-    select *
-    from keyed semi join repeated_hashes using (key_hash)
-    qualify row_number() over (partition by manager_id order by load_id desc, line desc) = 1
+superseded as (
+    select load_id, source_file, line
+    from key_hashes semi join repeated_hashes using (key_hash)
+    qualify row_number() over (partition by manager_id order by load_id desc, line desc) > 1
 ),
 
 final as (
-    select * exclude (line, key_hash) from keyed anti join repeated_hashes using (key_hash)
-    union all
-    select * exclude (line, key_hash) from newest_of_repeated
+    select * exclude (source_file, line)
+    from typed anti join superseded using (load_id, source_file, line)
 )
 
 select * from final
