@@ -62,11 +62,13 @@ def run_bench(managers: int, months: int, fmt: str, workdir: Path, keep: bool, s
             done_marker.touch()
     floor = None
     db = workdir / f"bench-{managers}x{months}.duckdb"
-    if "ingest" in stages:
-        say("scan floor: DuckDB reading every input file once")
+    load_before = os.getloadavg()
+    if {"ingest", "features", "score"} & set(stages):
+        say("scan floor: DuckDB reading every value of every input file once")
         floor = run_stage("scan", str(bundle))
         floor.stage = "scan floor"
         results.append(floor)
+    if "ingest" in stages:
         for p in (db, Path(f"{db}.wal")):
             p.unlink(missing_ok=True)
         say("ingest")
@@ -74,28 +76,44 @@ def run_bench(managers: int, months: int, fmt: str, workdir: Path, keep: bool, s
     if "features" in stages:
         say("features")
         results.append(run_stage("features", str(db)))
+    if "score" in stages:
+        say("score")
+        run_dir = workdir / f"score-{managers}x{months}"
+        results.append(run_stage("score", str(db), str(run_dir)))
+        shutil.rmtree(run_dir, ignore_errors=True)
     if not keep:
         shutil.rmtree(bundle, ignore_errors=True)
         db.unlink(missing_ok=True)
-    record(results, managers, months, fmt, floor)
+    record(results, managers, months, fmt, floor, (load_before, os.getloadavg()))
     return results
 
 
-def record(results: list[StageResult], managers: int, months: int, fmt: str, floor) -> None:
+def record(results: list[StageResult], managers: int, months: int, fmt: str, floor,
+           load: tuple[tuple[float, ...], tuple[float, ...]] | None = None) -> None:
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     lines = [
         f"\n## {dt.date.today().isoformat()} — {managers:,} managers × {months} months, {fmt}",
         f"machine: {os.cpu_count()} cores, {mem_gib:.0f} GiB RAM, {platform.machine()}, "
-        f"Python {platform.python_version()}\n",
+        f"Python {platform.python_version()}"
+        + (f"; load average {load[0][0]:.1f} before, {load[1][0]:.1f} after (other work on the machine)"
+           if load else "") + "\n",
         "| stage | wall s | rows | rows/s | peak RSS MiB | × scan floor |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        ratio = f"{r.seconds / floor.seconds:.1f}" if floor and r is not floor else ""
         lines.append(f"| {r.stage} | {r.seconds:.1f} | {r.rows:,} | {r.rows_per_s:,.0f} | "
-                     f"{r.peak_rss_mib:,.0f} | {ratio} |")
+                     f"{r.peak_rss_mib:,.0f} | {floor_multiple(r, floor)} |")
+    both = [r for r in results if r.stage in ("ingest", "features")]
+    if floor and len(both) == 2:
+        total = sum(r.seconds for r in both)
+        lines.append(f"\ningest + features: {total:.1f} s = {total / floor.seconds:.1f} × scan floor")
     with open(RESULTS, "a", encoding="utf-8") as f:
         if f.tell() == 0:
             f.write("# Benchmark results\n\nAppended by `feidan bench`; each stage runs in its own "
                     "process (peak RSS is that process's).\n")
         f.write("\n".join(lines) + "\n")
+
+
+def floor_multiple(r: StageResult, floor: StageResult | None) -> str:
+    """The stage's wall time as a multiple of the scan floor ('' for the floor itself)."""
+    return f"{r.seconds / floor.seconds:.1f}" if floor and r is not floor and floor.seconds else ""

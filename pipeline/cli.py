@@ -290,21 +290,22 @@ def bench(
     managers: Annotated[int, typer.Option(help="Number of account managers.")] = 2000,
     months: Annotated[int, typer.Option(help="Months of history.")] = 12,
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
-    stages: Annotated[str, typer.Option(help="Comma-separated: generate, ingest, features.")] = "generate,ingest,features",
+    stages: Annotated[str, typer.Option(help="Comma-separated: generate, ingest, features, score.")] = "generate,ingest,features,score",
     workdir: Annotated[Path, typer.Option(help="Where bundles and warehouses go.")] = Path("data/bench"),
     keep: Annotated[bool, typer.Option("--keep", help="Keep (and reuse) the generated bundle.")] = False,
 ) -> None:
     """Time each stage (wall, rows/s, peak memory) and append to bench/results.md."""
-    from bench.run import run_bench
+    from bench.run import floor_multiple, run_bench
 
     workdir.mkdir(parents=True, exist_ok=True)
     results = run_bench(managers, months, fmt, workdir, keep, stages.split(","), say=err.print)
+    floor = next((r for r in results if r.stage == "scan floor"), None)
     table = Table(title=f"{managers:,} managers × {months} months ({fmt})")
-    for col in ("stage", "wall s", "rows", "rows/s", "peak RSS MiB"):
+    for col in ("stage", "wall s", "rows", "rows/s", "peak RSS MiB", "× scan floor"):
         table.add_column(col, justify="left" if col == "stage" else "right")
     for r in results:
         table.add_row(r.stage, f"{r.seconds:.1f}", f"{r.rows:,}", f"{r.rows_per_s:,.0f}",
-                      f"{r.peak_rss_mib:,.0f}")
+                      f"{r.peak_rss_mib:,.0f}", floor_multiple(r, floor))
     out.print(table)
     out.print("appended to bench/results.md")
 
