@@ -17,8 +17,7 @@ def case_rows(report) -> list[dict]:
             "manager_id": _safe(case.manager_id),
             "rank": _safe(case.rank),
             "risk_score": _safe(case.risk_score),
-            "status": _safe(case.status),
-            "disposition": _safe(getattr(case, "disposition", None)) or "",
+            "status": _safe(case.status),  # new / ongoing, or the analysts' confirmed / dismissed
             "reasons": "; ".join(_reason_words(r) for r in (case.reasons or [])),
         })
     return rows
@@ -53,7 +52,7 @@ def summary_markdown(month: dt.date, run_id: str, counts: dict, cases: dict, ing
         lines += ["## Flagged cases", "", "| rank | case | manager | risk | status | reasons |",
                   "|---:|---|---|---:|---|---|"]
         lines += [f"| {r['rank']} | {r['case_id']} | {r['manager_id']} | {_num(r['risk_score'])} | "
-                  f"{r['status']}{' / ' + r['disposition'] if r['disposition'] else ''} | {_cell(r['reasons'])} |"
+                  f"{r['status']} | {_cell(r['reasons'])} |"
                   for r in rows]
         lines.append("")
     lines += ["## Outputs", "", f"- report: `{outputs['report']}`", f"- flagged cases CSV: `{outputs['flagged_csv']}`",

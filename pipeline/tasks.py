@@ -76,7 +76,15 @@ def check_inputs(con, month: dt.date | None) -> dt.date:
 def build_month_features(con, month: dt.date, settings):
     from features.build import build_features
 
-    return build_features(con, month, settings)
+    # DuckDB's parallel aggregates over doubles (avg, sum) are not bit-reproducible: the
+    # z-scores would differ in their last bits between two builds, and they feed the model id
+    # and the scores. One thread for this step keeps a rerun of a month identical.
+    threads = int(con.execute("select current_setting('threads')").fetchall()[0][0])
+    con.execute("set threads = 1")
+    try:
+        return build_features(con, month, settings)
+    finally:
+        con.execute(f"set threads = {threads}")
 
 
 @task(name="score", **COMPUTE)

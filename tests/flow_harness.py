@@ -5,7 +5,6 @@ helpers to run the audit flow and to snapshot a run folder."""
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import pytest
@@ -55,11 +54,6 @@ def monthly(prefect_api, tmp_path_factory):
     from pipeline.cli import app
 
     root = tmp_path_factory.mktemp("monthly")
-    # DuckDB's parallel avg() over doubles is not bit-reproducible, so the feature z-scores
-    # (features/sql/feat_feature_scores.sql) can differ in the last bits between two builds,
-    # which changes the model id. One thread makes them reproducible; see the issue-6 report.
-    saved = os.environ.get("FEIDAN_DUCKDB_THREADS")
-    os.environ["FEIDAN_DUCKDB_THREADS"] = "1"
     common = {"bundle": SAMPLE_BUNDLE, "warehouse": root / "warehouse.duckdb", "out": root / "runs"}
     story = {"root": root, **common}
     story["sep"] = completed(run_audit(as_of="2026-09", **common))
@@ -81,10 +75,6 @@ def monthly(prefect_api, tmp_path_factory):
     story["oct_files"] = snapshot(Path(story["oct"]["folder"]))
     story["oct_rerun"] = completed(run_audit(as_of="2026-10", **common))
     story["oct_rerun_files"] = snapshot(Path(story["oct_rerun"]["folder"]))
-    if saved is None:
-        os.environ.pop("FEIDAN_DUCKDB_THREADS")
-    else:
-        os.environ["FEIDAN_DUCKDB_THREADS"] = saved
     return story
 
 

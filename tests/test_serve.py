@@ -18,8 +18,6 @@ from pathlib import Path
 import pytest
 from flow_harness import SAMPLE_BUNDLE
 
-pytestmark = pytest.mark.server
-
 BIN = Path(sys.executable).parent
 
 
@@ -55,6 +53,17 @@ def _stop(process: subprocess.Popen | None) -> None:
         process.wait()
 
 
+def test_serve_without_a_server_says_how_to_start_one(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    done = subprocess.run([str(BIN / "feidan"), "serve", "--cron", "0 6 2 * *", "--inbox", str(tmp_path)],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    message = " ".join(done.stderr.split())
+    assert "PREFECT_API_URL is not set" in message and "prefect server start" in message
+
+
+@pytest.mark.server
 def test_a_served_deployment_runs_the_inbox_on_a_real_server(tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId
