@@ -375,3 +375,26 @@ def test_a_copy_of_a_file_in_the_same_bundle_is_loaded_once(warehouse, tmp_path)
     assert accounting(copy) == (2, 0, 0, 2, "skipped")
     assert copy.message == "identical to managers.csv in this bundle; loaded once"
     assert warehouse.execute("select count(*) from stg_managers").fetchone() == (2,)
+
+
+def test_bad_row_record_keeps_every_field_in_file_order(warehouse, tmp_path):
+    # Two unknown columns with the same name, around the contract's columns: the
+    # quarantined record is the row as written, field by field.
+    text = ("memo,contact_id,manager_id,customer_id,contact_at,channel,duration_min,logged_at,note,memo\n"
+            "first,K1,M1,C1,2026-10-01 09:00,telepathy,5,,ok,last\n")
+    res = load(warehouse, tmp_path / "b", {"contacts.csv": text})
+    assert accounting(by_file(res, "contacts.csv")) == (1, 0, 1, 0, "loaded")
+    assert warehouse.execute("select line, column_name, value, record from quarantine").fetchall() == [
+        (2, "channel", "telepathy", "first,K1,M1,C1,2026-10-01 09:00,telepathy,5,,ok,last")]
+
+
+def test_one_edit_spelled_two_ways_in_one_export_is_staged_once(warehouse, tmp_path):
+    # Ingest compares the field as written (phone vs 电话: two rows, both loaded);
+    # staging types it, so the two are one edit and the later line wins.
+    edits = ("customer_id,field,old_value,new_value,changed_by,changed_at\n"
+             "C1,phone,13900000001,13900000009,M1,2026-10-02 10:00\n"
+             "C1,电话,13900000001,13900000009,M1,2026-10-02 10:00\n")
+    res = load(warehouse, tmp_path / "b", {"field_changes.csv": edits})
+    assert accounting(by_file(res, "field_changes.csv")) == (2, 2, 0, 0, "loaded")
+    assert warehouse.execute("select customer_id, field, new_value from stg_field_changes").fetchall() == [
+        ("C1", "phone", "13900000009")]
