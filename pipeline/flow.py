@@ -13,6 +13,7 @@ from pipeline.runtime import prefect_defaults
 
 prefect_defaults()  # before Prefect reads its settings
 
+import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from prefect import flow, get_run_logger  # noqa: E402
@@ -38,6 +39,21 @@ class StepFailed(RuntimeError):
         return f"step '{self.step}' failed: {self.message}"
 
 
+class StepClock:
+    """The step running now (named when it fails) and how long each step took (the ledger)."""
+
+    def __init__(self, first: str):
+        self.name, self.seconds, self._since = first, {}, time.perf_counter()
+
+    def start(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[self.name] = round(now - self._since, 3)
+        self.name, self._since = name, now
+
+    def done(self) -> dict[str, float]:
+        return {**self.seconds, self.name: round(time.perf_counter() - self._since, 3)}
+
+
 @flow(name="audit", description="Monthly deal-diversion (飞单) audit of a CRM export warehouse.",
       validate_parameters=True)
 def audit(params: AuditParams) -> dict:
@@ -46,14 +62,14 @@ def audit(params: AuditParams) -> dict:
     log = get_run_logger()
     execution_id = str(flow_run.get_id() or "local")
     started = utc_now()
-    step = "open warehouse"
+    steps = StepClock("open warehouse")
     try:
         from pipeline.warehouse import connect
 
         con = connect(settings)
     except Exception as exc:
-        _try_failure_artifact(step, exc)
-        raise StepFailed(step, f"{exc}") from exc
+        _try_failure_artifact(steps.name, exc)
+        raise StepFailed(steps.name, f"{exc}") from exc
     try:
         version = code_version()
         abandoned = ledger.start(con, execution_id, started, version,
@@ -66,7 +82,7 @@ def audit(params: AuditParams) -> dict:
         for leftover in clean_staging(params.out):
             log.warning("removed %s left by a run that did not finish", leftover)
 
-        step = "ingest"
+        steps.start("ingest")
         bundles, loose = ([params.bundle], []) if params.bundle else (
             bundles_in(params.inbox) if params.inbox else ([], []))
         for name in loose:
@@ -75,24 +91,24 @@ def audit(params: AuditParams) -> dict:
         ingests = t.ingest_bundles(con, bundles, settings.encoding)
         ledger.update(con, execution_id, inputs=_inputs(ingests))
 
-        step = "checks"
+        steps.start("checks")
         month = t.check_inputs(con, params.month)
         ledger.update(con, execution_id, audit_month=month)
         log.info("audit month %s", f"{month:%Y-%m}")
 
-        step = "features"
+        steps.start("features")
         features = t.build_month_features(con, month, settings)
 
-        step = "score"
+        steps.start("score")
         run_dir = new_staging(params.out)
         scored = t.score(con, month, settings, run_dir, params.budget)
         run_id = run_id_for(month, scored.model_id)
         ledger.update(con, execution_id, run_id=run_id)
 
-        step = "cases"
+        steps.start("cases")
         cases = t.assign_month_cases(con, month, settings)
 
-        step = "report"
+        steps.start("report")
         from reports.build import RunInfo
 
         # a rerun shows the first run's start and load, so rerunning a month gives identical files
@@ -102,10 +118,10 @@ def audit(params: AuditParams) -> dict:
                        lang=params.lang, unmask=params.unmask, load_id=load_id)
         report, index = t.write_report(con, month, info, settings, run_dir)
 
-        step = "export"
+        steps.start("export")
         flagged_csv = t.export_cases(con, report, run_dir)
 
-        step = "publish"
+        steps.start("publish")
         folder = t.publish(run_dir, params.out, run_id, month)
         outputs = {"folder": str(folder), "report": str(folder / index.relative_to(run_dir)),
                    "flagged_csv": str(folder / flagged_csv.relative_to(run_dir)),
@@ -115,17 +131,18 @@ def audit(params: AuditParams) -> dict:
                         "ongoing": cases.ongoing, "suppressed": len(cases.suppressed),
                         "case_ids": list(cases.cases["case_id"])}
 
-        step = "artifacts"
+        steps.start("artifacts")
         rows = case_rows(report)
         t.record_artifacts(summary_markdown(month, run_id, counts, case_summary, ingests, outputs, rows,
                                             params.unmask),
                            rows, Path(outputs["report"]))
         ledger.update(con, execution_id, status="completed", finished_at=utc_now(), row_counts=counts,
-                      cases=case_summary, outputs=outputs)
+                      cases=case_summary, outputs=outputs, timings=steps.done())
     except Exception as exc:
-        _record_failure(con, execution_id, step, exc, log)
-        _try_failure_artifact(step, exc)
-        raise StepFailed(step, f"{type(exc).__name__}: {exc}") from exc
+        failed = steps.name
+        _record_failure(con, execution_id, failed, steps.done(), exc, log)
+        _try_failure_artifact(failed, exc)
+        raise StepFailed(failed, f"{type(exc).__name__}: {exc}") from exc
     finally:
         con.close()
     return {"run_id": run_id, "execution_id": execution_id, "audit_month": f"{month:%Y-%m}",
@@ -151,9 +168,9 @@ def _row_counts(ingests, features, scored) -> dict:
     }
 
 
-def _record_failure(con, execution_id: str, step: str, exc: Exception, log) -> None:
+def _record_failure(con, execution_id: str, step: str, timings: dict, exc: Exception, log) -> None:
     try:
-        ledger.update(con, execution_id, status="failed", finished_at=utc_now(), failed_step=step,
+        ledger.update(con, execution_id, status="failed", finished_at=utc_now(), failed_step=step, timings=timings,
                       error=f"{type(exc).__name__}: {exc}"[:4000])
     except Exception as ledger_exc:  # the run failed already; say so rather than hide the cause
         log.error("could not record the failure in the ledger: %s", ledger_exc)

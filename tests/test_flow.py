@@ -75,6 +75,9 @@ def test_the_ledger_records_each_run_with_inputs_code_settings_counts_and_output
     outputs = json.loads(runs.iloc[-1]["outputs"])
     assert outputs["report"] == monthly["oct_rerun"]["report"] and Path(outputs["flagged_csv"]).exists()
     assert all(runs["finished_at"] >= runs["started_at"])
+    timings = json.loads(first["timings"])
+    assert {"ingest", "checks", "features", "score", "cases", "report", "export", "publish", "artifacts"} <= set(timings)
+    assert all(seconds >= 0 for seconds in timings.values())
 
 
 def test_the_warehouse_keeps_every_month_and_each_month_keeps_one_folder(monthly):

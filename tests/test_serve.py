@@ -104,6 +104,10 @@ def test_a_served_deployment_runs_the_inbox_on_a_real_server(tmp_path):
             assert [r.id for r in listed] == [run.id]
             keys = {a.key for a in client.read_artifacts() if a.flow_run_id == run.id}
             assert keys == {"audit-summary", "flagged-cases", "audit-report"}
+        page = urllib.request.Request(f"http://127.0.0.1:{port}/runs/flow-run/{run.id}",
+                                      headers={"Accept": "text/html"})  # what a browser opens
+        with urllib.request.urlopen(page, timeout=10) as ui:
+            assert ui.status == 200 and "text/html" in ui.headers["content-type"]
         published = [p for p in (tmp_path / "runs").iterdir() if p.name.startswith("2026-10-")]
         assert len(published) == 1 and (published[0] / "index.html").exists()
         assert "notes.txt is not a bundle" in serve_log.read_text()

@@ -18,5 +18,10 @@ create table if not exists runs (
     row_counts json,                 -- loaded / quarantined per run, staging, features, scores
     cases json,                      -- flagged, new, ongoing, suppressed, case ids
     outputs json,                    -- run folder, report, flagged CSV, scores CSV
+    timings json,                    -- seconds per step
     unmask boolean not null
 );
+
+-- warehouses whose ledger predates a column
+alter table runs add column if not exists load_id integer;
+alter table runs add column if not exists timings json;
