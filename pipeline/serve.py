@@ -8,6 +8,7 @@ landed in the inbox and audits the newest month.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from pipeline.audit_params import AuditParams
@@ -48,15 +49,22 @@ def serve_audit(params: AuditParams, cron: str, timezone: str, name: str,
         problem = client.api_healthcheck()
     if problem is not None:
         raise ServeError(f"no Prefect server answers at {url} ({problem}); {START_SERVER}")
+    params = params.resolved()
+    # Served runs execute in child processes that import our packages with the working
+    # directory first on sys.path: a folder there named like one of them (`reports/out`,
+    # the default output folder, run from elsewhere than the project) would shadow it.
+    # The output folder holds only run folders, so it is a safe place to run from.
+    params.out.mkdir(parents=True, exist_ok=True)
+    os.chdir(params.out)
     deployment = audit.to_deployment(
         name=name,
         schedules=[Cron(cron, timezone=timezone)],
-        parameters={"params": params.resolved().model_dump(mode="json")},
+        parameters={"params": params.model_dump(mode="json")},
         # the installed package, not a file path: runs work from any directory
         entrypoint_type=EntrypointType.MODULE_PATH,
-        description=f"Monthly audit: loads the exports in {params.resolved().inbox}, audits the newest month.",
+        description=f"Monthly audit: loads the exports in {params.inbox}, audits the newest month.",
         tags=["feidan"],
     )
     say(f"serving flow 'audit' as deployment 'audit/{name}' on {url}: cron {cron!r} ({timezone}), "
-        f"inbox {params.resolved().inbox}")
+        f"inbox {params.inbox}")
     serve(deployment, limit=1)  # one run at a time: the warehouse has one writer

@@ -86,9 +86,10 @@ def test_a_served_deployment_runs_the_inbox_on_a_real_server(tmp_path):
         _wait("prefect server start", lambda: urllib.request.urlopen(f"{api}/health", timeout=2).status == 200,
               180, server, server_log)
         with serve_log.open("wb") as log:
+            # default warehouse and output folder, relative to a directory outside the project:
+            # its reports/out must not shadow the `reports` package in the served runs
             serve = subprocess.Popen([str(BIN / "feidan"), "serve", "--cron", "0 6 2 * *", "--timezone",
-                                      "Asia/Shanghai", "--inbox", str(inbox), "--db", str(tmp_path / "w.duckdb"),
-                                      "--out", str(tmp_path / "runs")], env=env, stdout=log,
+                                      "Asia/Shanghai", "--inbox", "inbox"], env=env, stdout=log,
                                      stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path)
         with temporary_settings(updates={PREFECT_API_URL: api}), get_client(sync_client=True) as client:
             deployment = _wait("feidan serve", lambda: client.read_deployment_by_name("audit/monthly"),
@@ -108,7 +109,7 @@ def test_a_served_deployment_runs_the_inbox_on_a_real_server(tmp_path):
                                       headers={"Accept": "text/html"})  # what a browser opens
         with urllib.request.urlopen(page, timeout=10) as ui:
             assert ui.status == 200 and "text/html" in ui.headers["content-type"]
-        published = [p for p in (tmp_path / "runs").iterdir() if p.name.startswith("2026-10-")]
+        published = [p for p in (tmp_path / "reports" / "out").iterdir() if p.name.startswith("2026-10-")]
         assert len(published) == 1 and (published[0] / "index.html").exists()
         assert "notes.txt is not a bundle" in serve_log.read_text()
     finally:
