@@ -13,6 +13,7 @@ from pipeline.runtime import prefect_defaults
 
 prefect_defaults()  # before Prefect reads its settings
 
+import shutil  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -62,7 +63,7 @@ def audit(params: AuditParams) -> dict:
     log = get_run_logger()
     execution_id = str(flow_run.get_id() or "local")
     started = utc_now()
-    steps = StepClock("open warehouse")
+    steps, run_dir = StepClock("open warehouse"), None
     try:
         from pipeline.warehouse import connect
 
@@ -140,6 +141,8 @@ def audit(params: AuditParams) -> dict:
                       cases=case_summary, outputs=outputs, timings=steps.done())
     except Exception as exc:
         failed = steps.name
+        if run_dir is not None:
+            shutil.rmtree(run_dir, ignore_errors=True)  # nothing of a failed run is left half-written
         _record_failure(con, execution_id, failed, steps.done(), exc, log)
         _try_failure_artifact(failed, exc)
         raise StepFailed(failed, f"{type(exc).__name__}: {exc}") from exc
