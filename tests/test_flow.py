@@ -150,11 +150,13 @@ def test_a_run_killed_half_way_leaves_nothing_partial_and_the_next_run_succeeds(
     assert [p.name for p in out.iterdir() if not p.name.startswith(".staging-")] == []
     assert not list(out.rglob("flagged_cases.csv")) and not list(out.rglob("index.html"))
 
-    result = completed(run_audit(bundle=SAMPLE_BUNDLE, warehouse=warehouse, out=out))
+    result = completed(run_audit(bundle=SAMPLE_BUNDLE, warehouse=warehouse, out=out, unmask=True))
     assert [p.name for p in out.iterdir()] == sorted([result["run_id"], "latest"]) or \
         sorted(p.name for p in out.iterdir()) == sorted([result["run_id"], "latest"])
     assert Path(result["report"]).exists() and Path(result["flagged_csv"]).exists()
-    assert list(_runs(warehouse)["status"]) == ["abandoned", "completed"]
+    runs = _runs(warehouse)
+    assert list(runs["status"]) == ["abandoned", "completed"]
+    assert list(runs["unmask"]) == [False, True]  # an unmasked run says so in the ledger
 
 
 def test_a_failing_step_is_named_recorded_and_publishes_nothing(prefect_api, tmp_path):

@@ -63,6 +63,19 @@ def test_serve_without_a_server_says_how_to_start_one(tmp_path):
     assert "PREFECT_API_URL is not set" in message and "prefect server start" in message
 
 
+def test_the_inbox_holds_one_bundle_per_export_loaded_in_name_order(tmp_path):
+    from pipeline.inbox import bundles_in
+
+    (tmp_path / "2026-11").mkdir()
+    (tmp_path / "2026-10").mkdir()
+    (tmp_path / "export-2026-12.zip").write_bytes(b"")
+    (tmp_path / ".export-2027-01.zip.partial").write_bytes(b"")  # still being copied
+    (tmp_path / "contacts.csv").write_text("x\n", encoding="utf-8")
+    bundles, loose = bundles_in(tmp_path)
+    assert [b.name for b in bundles] == ["2026-10", "2026-11", "export-2026-12.zip"]
+    assert loose == ["contacts.csv"]
+
+
 @pytest.mark.server
 def test_a_served_deployment_runs_the_inbox_on_a_real_server(tmp_path):
     from prefect.client.orchestration import get_client
