@@ -42,7 +42,8 @@ def run_stage(*args: str) -> StageResult:
     output = proc.stdout.read().decode()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise RuntimeError(f"bench stage {args[0]} failed with exit code {proc.returncode}")
+        raise StageFailed(f"bench stage {args[0]} failed with exit code {proc.returncode} "
+                          f"after {seconds:.1f} s (peak RSS {usage.ru_maxrss / 1024:,.0f} MiB)")
     rows = json.loads(output.strip().splitlines()[-1])["rows"]
     return StageResult(args[0], seconds, rows, usage.ru_maxrss / 1024)  # ru_maxrss is KiB on Linux
 
@@ -63,33 +64,44 @@ def run_bench(managers: int, months: int, fmt: str, workdir: Path, keep: bool, s
     floor = None
     db = workdir / f"bench-{managers}x{months}.duckdb"
     load_before = os.getloadavg()
-    if {"ingest", "features", "score"} & set(stages):
-        say("scan floor: DuckDB reading every value of every input file once")
-        floor = run_stage("scan", str(bundle))
-        floor.stage = "scan floor"
-        results.append(floor)
-    if "ingest" in stages:
-        for p in (db, Path(f"{db}.wal")):
-            p.unlink(missing_ok=True)
-        say("ingest")
-        results.append(run_stage("ingest", str(bundle), str(db)))
-    if "features" in stages:
-        say("features")
-        results.append(run_stage("features", str(db)))
-    if "score" in stages:
-        say("score")
-        run_dir = workdir / f"score-{managers}x{months}"
-        results.append(run_stage("score", str(db), str(run_dir)))
-        shutil.rmtree(run_dir, ignore_errors=True)
+    failure = None
+    try:
+        if {"ingest", "features", "score"} & set(stages):
+            say("scan floor: DuckDB reading every value of every input file once")
+            floor = run_stage("scan", str(bundle))
+            floor.stage = "scan floor"
+            results.append(floor)
+        if "ingest" in stages:
+            for p in (db, Path(f"{db}.wal")):
+                p.unlink(missing_ok=True)
+            say("ingest")
+            results.append(run_stage("ingest", str(bundle), str(db)))
+        if "features" in stages:
+            say("features")
+            results.append(run_stage("features", str(db)))
+        if "score" in stages:
+            say("score")
+            run_dir = workdir / f"score-{managers}x{months}"
+            results.append(run_stage("score", str(db), str(run_dir)))
+            shutil.rmtree(run_dir, ignore_errors=True)
+    except StageFailed as exc:
+        failure = exc  # the stages that finished are still worth recording
     if not keep:
         shutil.rmtree(bundle, ignore_errors=True)
         db.unlink(missing_ok=True)
-    record(results, managers, months, fmt, floor, (load_before, os.getloadavg()))
+    record(results, managers, months, fmt, floor, (load_before, os.getloadavg()), failure)
+    if failure:
+        raise failure
     return results
 
 
+class StageFailed(RuntimeError):
+    pass
+
+
 def record(results: list[StageResult], managers: int, months: int, fmt: str, floor,
-           load: tuple[tuple[float, ...], tuple[float, ...]] | None = None) -> None:
+           load: tuple[tuple[float, ...], tuple[float, ...]] | None = None,
+           failure: Exception | None = None) -> None:
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     lines = [
         f"\n## {dt.date.today().isoformat()} — {managers:,} managers × {months} months, {fmt}",
@@ -107,6 +119,8 @@ def record(results: list[StageResult], managers: int, months: int, fmt: str, flo
     if floor and len(both) == 2:
         total = sum(r.seconds for r in both)
         lines.append(f"\ningest + features: {total:.1f} s = {total / floor.seconds:.1f} × scan floor")
+    if failure:
+        lines.append(f"\nstopped: {failure}")
     with open(RESULTS, "a", encoding="utf-8") as f:
         if f.tell() == 0:
             f.write("# Benchmark results\n\nAppended by `feidan bench`; each stage runs in its own "

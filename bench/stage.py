@@ -15,6 +15,10 @@ import sys
 from pathlib import Path
 
 
+# The disk is shared: a stage that would spill more than this fails instead of filling it.
+MAX_SPILL = "20GiB"
+
+
 def main(argv: list[str]) -> dict:
     stage = argv[0]
     if stage == "generate":
@@ -29,6 +33,7 @@ def main(argv: list[str]) -> dict:
         from pipeline.warehouse import connect
 
         con = connect(Settings.load(warehouse=Path(argv[2])))
+        con.execute("set max_temp_directory_size = $m", {"m": MAX_SPILL})
         result = ingest_bundle(con, Path(argv[1]))
         con.close()
         return {"rows": sum(f.rows for f in result.files)}
@@ -39,6 +44,7 @@ def main(argv: list[str]) -> dict:
 
         settings = Settings.load(warehouse=Path(argv[1]))
         con = connect(settings)
+        con.execute("set max_temp_directory_size = $m", {"m": MAX_SPILL})
         result = build_features(con, latest_month(con), settings)
         con.close()
         return {"rows": result.rows["feat_manager_month"]}
