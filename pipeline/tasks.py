@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from contextlib import contextmanager
 from pathlib import Path
 
 from prefect import task
@@ -42,22 +41,6 @@ COMPUTE = {"cache_policy": NO_CACHE}
 
 class NoAuditData(RuntimeError):
     pass
-
-
-@contextmanager
-def one_thread(con):
-    """DuckDB on one thread for a step whose results must be reproducible bit for bit.
-
-    Parallel aggregates over doubles (avg, sum) add in a varying order: two feature builds
-    gave z-scores differing in their last bits, hence another model id and run folder; and
-    arg_max over tied keys (score_inputs.sql, e.g. z-scores capped at 20) can pick another row.
-    """
-    threads = int(con.execute("select current_setting('threads')").fetchall()[0][0])
-    con.execute("set threads = 1")
-    try:
-        yield
-    finally:
-        con.execute(f"set threads = {threads}")
 
 
 @task(name="ingest", **IO)
@@ -93,8 +76,7 @@ def check_inputs(con, month: dt.date | None) -> dt.date:
 def build_month_features(con, month: dt.date, settings):
     from features.build import build_features
 
-    with one_thread(con):
-        return build_features(con, month, settings)
+    return build_features(con, month, settings)
 
 
 @task(name="score", **COMPUTE)
@@ -102,9 +84,8 @@ def score(con, month: dt.date, settings, run_dir: Path, budget: int | None):
     """Score the audit month (after the unscored months before it: the managers' risk history)."""
     from models.scoring import backfill_scores, score_month
 
-    with one_thread(con):
-        backfill_scores(con, month, settings, budget=budget)
-        return score_month(con, month, settings, run_dir, budget)
+    backfill_scores(con, month, settings, budget=budget)
+    return score_month(con, month, settings, run_dir, budget)
 
 
 @task(name="cases", **COMPUTE)

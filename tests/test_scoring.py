@@ -118,3 +118,21 @@ def test_backfill_scores_the_missing_earlier_months_only(scored):
     assert reasons == {"[]"}  # history only: reason codes are computed for audited months
     assert con.execute("select count(*) from scores where month = ?", [result.as_of]).fetchall()[0][0] \
         == len(result.scores)  # the audit month itself is untouched
+
+
+def test_feature_builds_on_two_threads_give_the_same_scores_bit_for_bit(scored):
+    """Parallel avg() adds doubles in any order; z-scores are rounded so two builds agree
+    (they did not before: every 2-thread build gave another model id)."""
+    from models.scoring import load_inputs, to_matrix
+
+    con, result, _, _ = scored
+    con.execute("set threads = 2")
+    fingerprints = []
+    for _ in range(2):
+        build_features(con, result.as_of, Settings())
+        table = con.execute("""select md5(string_agg(concat_ws('|', manager_id, month, feature, peer_z, self_z),
+                                                     ',' order by manager_id, month, feature))
+                               from feat_feature_scores""").fetchall()[0][0]
+        ids, X = to_matrix(load_inputs(con, result.as_of, 3))
+        fingerprints.append((table, X.tobytes(), tuple(ids)))
+    assert fingerprints[0] == fingerprints[1]

@@ -6,7 +6,9 @@
 -- Zero MAD (most peers identical, e.g. nobody edits phones): 1.2533 × mean absolute deviation
 -- instead. Either way the scale is at least the feature's min_scale from the catalogue
 -- ($min_scales, aligned with $feature_names), so one event among silent peers is not an
--- extreme by itself; equal values give z = 0. |z| is capped at 20.
+-- extreme by itself; equal values give z = 0. |z| is capped at 20. Means are rounded (9
+-- places) and z-scores too (6): a parallel avg() sums in any order, and the last bits
+-- must not differ between two builds (same input = same scores, bit for bit).
 -- Self z: the same against the manager's own previous $self_window_months months; NULL with
 -- fewer than $self_min_months months of history. A flat own history (zero spread) borrows
 -- the peer group's spread, so one complaint after six quiet months is not an outlier by
@@ -58,12 +60,12 @@ peer as (
 ),
 
 branch_spread as (
-    select month, branch_id, tier, feature, median(dev_branch) as mad, avg(dev_branch) as meanad
+    select month, branch_id, tier, feature, median(dev_branch) as mad, round(avg(dev_branch), 9) as meanad
     from peer group by all
 ),
 
 tier_spread as (
-    select month, tier, feature, median(dev_tier) as mad, avg(dev_tier) as meanad
+    select month, tier, feature, median(dev_tier) as mad, round(avg(dev_tier), 9) as meanad
     from peer group by all
 ),
 
@@ -101,7 +103,7 @@ self_median as (
 
 self_spread as (
     select h.manager_id, h.month, h.feature, s.n, s.med,
-           median(abs(h.past_value - s.med)) as mad, avg(abs(h.past_value - s.med)) as meanad
+           median(abs(h.past_value - s.med)) as mad, round(avg(abs(h.past_value - s.med)), 9) as meanad
     from history h join self_median s using (manager_id, month, feature)
     group by all
 ),
@@ -128,10 +130,10 @@ final as (
         manager_id, month, branch_id, tier, feature, value,
         peer_group, peer_median,
         case when value is null or not supported then null
-             else greatest(least((value - peer_median) / peer_scale, 20), -20) end as peer_z,
+             else round(greatest(least((value - peer_median) / peer_scale, 20), -20), 6) end as peer_z,
         self_median,
         case when value is null or not supported or coalesce(self_months, 0) < $self_min_months::integer then null
-             else greatest(least((value - self_median) / self_scale, 20), -20) end as self_z
+             else round(greatest(least((value - self_median) / self_scale, 20), -20), 6) end as self_z
     from joined
 )
 

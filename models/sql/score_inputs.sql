@@ -2,7 +2,8 @@
 -- peer z and self z over the trailing $score_window_months months (diversion unfolds over
 -- weeks and exports arrive late; a manager who left last month is still scored), the peer z
 -- of the audit month itself, and the value and peer median of the month the peer z peaked
--- (the evidence a reason code quotes).
+-- (the evidence a reason code quotes; equal peaks go to the later month, so the pick does not
+-- depend on the order parallel threads meet the rows).
 with window_rows as (
     select *
     from feat_feature_scores
@@ -17,10 +18,10 @@ peaks as (
         max(peer_z) as peer_z_max,
         max(self_z) as self_z_max,
         max(peer_z) filter (where month = $as_of::date) as peer_z_now,
-        arg_max(value, coalesce(peer_z, -1e9)) as value,
-        arg_max(peer_median, coalesce(peer_z, -1e9)) as peer_median,
-        arg_max(peer_group, coalesce(peer_z, -1e9)) as peer_group,
-        arg_max(month, coalesce(peer_z, -1e9)) as peak_month
+        arg_max(value, (coalesce(peer_z, -1e9), month)) as value,
+        arg_max(peer_median, (coalesce(peer_z, -1e9), month)) as peer_median,
+        arg_max(peer_group, (coalesce(peer_z, -1e9), month)) as peer_group,
+        arg_max(month, (coalesce(peer_z, -1e9), month)) as peak_month
     from window_rows
     group by all
 ),
