@@ -326,8 +326,13 @@ def _progress() -> Progress:
                     TimeElapsedColumn(), console=err, transient=False)
 
 
-from pipeline import cli_flow  # noqa: E402,F401  (run, demo, serve, feedback import: the Prefect flow)
-from pipeline import cli_report  # noqa: E402,F401  (export: compliance's cases from the warehouse)
+# the command modules register themselves on `app`: run, demo, serve, feedback import (the
+# Prefect flow) and export (compliance's cases from the warehouse)
+from pipeline import cli_flow, cli_report  # noqa: E402,F401
 
 if __name__ == "__main__":
-    app()
+    # run as `python -m pipeline.cli`: the command modules registered themselves on the
+    # imported module's `app`, not on this __main__ copy's
+    from pipeline.cli import app as registered
+
+    registered()
