@@ -2,8 +2,9 @@
 
 Every format ends up the same: a query giving `(line, f1 … fn)` with one VARCHAR
 per column of the file, plus the header names and the records the CSV parser
-itself rejected (ragged rows, broken quotes). CSV and Parquet are read by that
-query directly (no copy); a workbook is first put in a temp table `_parsed`.
+itself rejected (ragged rows, broken quotes). Parquet is read by that query
+directly; a CSV is parsed into a temp table `_raw_rows` (parallel, file order
+kept) and a workbook into `_parsed`.
 Column names in SQL are positional (f1, f2 …); header text from the file never
 becomes SQL.
 
@@ -56,9 +57,9 @@ def positional(n: int) -> list[str]:
 
 
 def read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, encoding: str, workdir: Path) -> Parsed:
-    """A query straight over the file (nothing is copied until it is inserted).
+    """The file parsed into a temp table `_raw_rows`; the query numbers its rows.
 
-    Lines are provisional until the query has run once: `csv_rejects` then says
+    Lines are provisional until the rows are inserted: `csv_rejects` then says
     which records the parser skipped, and `line_shifts` how to renumber.
     """
     utf8_path = to_utf8(src.path, encoding, workdir)
@@ -69,20 +70,25 @@ def read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, encoding: str, wor
     columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
     delim_sql = "\\t" if delim == "\t" else ","
     con.execute("drop table if exists _rejects; drop table if exists _reject_scans")
-    # row_number() over () is a streaming window: it numbers rows in file order
-    # (DuckDB preserves insertion order) without materialising the file.
-    query = (
-        f"""select row_number() over () + 1 as line, *
-        from read_csv($path, header = true, auto_detect = false, delim = '{delim_sql}',
+    # Parsed in parallel into a temp table first: rowids of a fresh table follow file
+    # order (DuckDB preserves insertion order; inside a transaction they are offset,
+    # so lines count from the first rowid). Numbering the file directly with
+    # row_number() over () keeps order too, but runs the whole insert, validation
+    # included, on one thread: measured 7.9 s vs 4.9 s for 3.1M contact rows.
+    con.execute(
+        f"""create or replace temp table _raw_rows as
+        select * from read_csv($path, header = true, auto_detect = false, delim = '{delim_sql}',
             quote = '"', escape = '"', columns = {columns}, ignore_errors = true,
             store_rejects = true, rejects_table = '_rejects', rejects_scan = '_reject_scans',
-            max_line_size = 10000000)""")
-    return Parsed(header, encoding, delim=delim, query=query, params={"path": str(utf8_path)},
-                  rejects_after_read=True)
+            max_line_size = 10000000)""",
+        {"path": str(utf8_path)},
+    )
+    query = "select rowid - (select min(rowid) from _raw_rows) + 2 as line, * from _raw_rows"
+    return Parsed(header, encoding, delim=delim, query=query, rejects_after_read=True)
 
 
 def csv_rejects(con: duckdb.DuckDBPyConnection, parsed: Parsed) -> list[ParserReject]:
-    """The records the CSV parser rejected while its query ran (call once, after the insert)."""
+    """The records the CSV parser rejected (call once, after the insert)."""
     rejects = [
         ParserReject(int(line), _field_index(col_name),
                      _parser_reason(kind, msg, (text or "").strip("\r\n"), parsed.delim, len(parsed.header)),
@@ -112,8 +118,8 @@ def line_shifts(rejects: list[ParserReject]) -> list[tuple[int, int]]:
 
 
 def drop_parsed(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop what the last read left (only a workbook is copied into a table)."""
-    con.execute("drop table if exists _parsed")
+    """Drop what the last read left (a CSV's or a workbook's temp table)."""
+    con.execute("drop table if exists _parsed; drop table if exists _raw_rows")
 
 
 def _field_index(col_name: str | None) -> int | None:
