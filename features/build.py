@@ -19,6 +19,8 @@ from features.staging import install_macros
 from pipeline.contract import OPTIONAL_TABLES
 
 # Dependency order: each model reads only stg_* tables and the models before it.
+# models built one month at a time (their SQL takes $score_month)
+PER_MONTH = {"feat_feature_scores"}
 MODELS = [
     "int_months", "int_manager_month", "int_customer_loss", "int_book_month", "int_customer_numbers",
     "feat_attrition", "feat_contacts", "feat_outflows", "feat_edits", "feat_sales", "feat_complaints",
@@ -85,7 +87,10 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
     for model in MODELS:
         start = time.perf_counter()
         sql = _sql("sql", model)
-        con.execute(f"create or replace table {model} as {sql}", _bound(sql, params))
+        if model in PER_MONTH:
+            _build_per_month(con, model, sql, params)
+        else:
+            con.execute(f"create or replace table {model} as {sql}", _bound(sql, params))
         if model == "int_feature_values" and result.skipped:
             # a feature whose table is missing is unknown, not zero
             sets = ", ".join(f"{name} = null" for name in result.skipped if name in FEATURE_NAMES)
@@ -101,6 +106,18 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
         raise FeatureCheckFailed(
             "feature checks failed: " + ", ".join(f"{k} ({v} rows)" for k, v in result.failed_checks.items()))
     return result
+
+
+def _build_per_month(con: duckdb.DuckDBPyConnection, model: str, sql: str, params: dict) -> None:
+    """One month per statement: bounded memory whatever the history length."""
+    months = [m for (m,) in con.execute(
+        "select distinct month from int_feature_values order by month").fetchall()] or [params["as_of"]]
+    for i, month in enumerate(months):
+        bound = _bound(sql, {**params, "score_month": month})
+        if i == 0:
+            con.execute(f"create or replace table {model} as {sql}", bound)
+        else:
+            con.execute(f"insert into {model} {sql}", bound)
 
 
 def skipped_features(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:

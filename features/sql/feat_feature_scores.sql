@@ -14,8 +14,12 @@
 -- the peer group's spread, so one complaint after six quiet months is not an outlier by
 -- itself; the feature's min_scale applies here too. A NULL value gives NULL z-scores, and so
 -- does a share computed from fewer than $min_support events (int_feature_support).
+-- Built one month at a time ($score_month; features/build.py loops over the months): the
+-- self comparison joins each manager-month with its past, and over all months at once that
+-- join outgrew 20 GiB of spill at 60,000 managers. Only the month and its look-back are read.
 with wide as (
     select * from int_feature_values
+    where month between $score_month::date - to_months($self_window_months::integer) and $score_month::date
 ),
 
 present_values as (
@@ -36,14 +40,18 @@ long as (
     left join present_values v using (manager_id, month, feature)
 ),
 
+this_month as (
+    select * from long where month = $score_month::date
+),
+
 branch_median as (
     select month, branch_id, tier, feature, count(value) as n, median(value) as med
-    from long group by all
+    from this_month group by all
 ),
 
 tier_median as (
     select month, tier, feature, count(value) as n, median(value) as med
-    from long group by all
+    from this_month group by all
 ),
 
 peer as (
@@ -54,7 +62,7 @@ peer as (
         abs(l.value - t.med) as dev_tier,
         b.med as branch_med,
         t.med as tier_med
-    from long l
+    from this_month l
     join branch_median b using (month, branch_id, tier, feature)
     join tier_median t using (month, tier, feature)
 ),
@@ -87,7 +95,7 @@ peer_scored as (
 
 history as (
     select cur.manager_id, cur.month, cur.feature, past.value as past_value
-    from long cur
+    from this_month cur
     join long past
       on past.manager_id = cur.manager_id
      and past.feature = cur.feature
