@@ -84,6 +84,11 @@ def run_bench(managers: int, months: int, fmt: str, workdir: Path, keep: bool, s
             run_dir = workdir / f"score-{managers}x{months}"
             results.append(run_stage("score", str(db), str(run_dir)))
             shutil.rmtree(run_dir, ignore_errors=True)
+        if "report" in stages:
+            say("report (cases, pages, compliance CSV)")
+            report_dir = workdir / f"report-{managers}x{months}"
+            shutil.rmtree(report_dir, ignore_errors=True)
+            results.append(run_stage("report", str(db), str(report_dir)))
     except StageFailed as exc:
         failure = exc  # the stages that finished are still worth recording
     if not keep:

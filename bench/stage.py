@@ -4,6 +4,7 @@ Usage: python -m bench.stage generate OUT MANAGERS MONTHS FORMAT SEED
        python -m bench.stage ingest BUNDLE DB
        python -m bench.stage features DB
        python -m bench.stage score DB OUT_DIR
+       python -m bench.stage report DB OUT_DIR    (cases, report pages, compliance CSV)
        python -m bench.stage scan BUNDLE
 Prints one JSON line: {"rows": N}.
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-
 
 # The disk is shared: a stage that would spill more than this fails instead of filling it.
 MAX_SPILL = "20GiB"
@@ -59,9 +59,33 @@ def main(argv: list[str]) -> dict:
         result = score_month(con, latest_month(con), settings, Path(argv[2]))
         con.close()
         return {"rows": len(result.scores)}
+    if stage == "report":
+        return report_stage(Path(argv[1]), Path(argv[2]))
     if stage == "scan":
         return {"rows": scan_floor(Path(argv[1]))}
     raise SystemExit(f"unknown stage {stage}")
+
+
+def report_stage(db: Path, out: Path) -> dict:
+    """Cases, the HTML report and the compliance CSV for the newest scored month."""
+    from models.cases import assign_cases
+    from pipeline.settings import Settings
+    from pipeline.warehouse import connect
+    from reports.build import RunInfo, build_report
+    from reports.export import record_cases, write_flagged_csv
+    from reports.render import render_report
+
+    settings = Settings.load(warehouse=db)
+    con = connect(settings)
+    month = con.execute("select max(month) from scores").fetchall()[0][0]
+    assign_cases(con, month, settings)
+    report = build_report(con, month, RunInfo(f"{month:%Y-%m}-bench", "bench", "bench"), settings)
+    index = render_report(report, out)
+    write_flagged_csv(report, out / "flagged_cases.csv")
+    record_cases(con, report)
+    con.close()
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    return {"rows": len(report.cases), "index_bytes": index.stat().st_size, "total_bytes": size}
 
 
 def scan_floor(bundle: Path) -> int:
