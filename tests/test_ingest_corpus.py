@@ -202,6 +202,17 @@ def test_ragged_rows(warehouse, tmp_path):
     assert warehouse.execute("select contact_id, line from raw_contacts").fetchall() == [("K3", 4)]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_mixed_crlf_and_lf_line_endings_still_load_and_quarantine(warehouse, tmp_path, encoding):
+    # a hand-edited export: DuckDB's parser stops outright on such a file unless we normalise it
+    text = (CONTACT_HEADER + "K1,M1,C1,2026-10-01 09:00,phone,,,早\r\n"
+            + "K2,M1,C1,2026-10-01 09:00,bogus,,,\n" + "K3,M1,C1,2026-10-01 09:00,phone,,,晚\r\n")
+    res = load(warehouse, tmp_path / "b", {"contacts.csv": text.encode(encoding)})
+    assert accounting(by_file(res, "contacts.csv")) == (3, 2, 1, 0, "loaded")
+    assert [line for line, *_ in quarantined(warehouse, "contacts.csv")] == [3]
+    assert warehouse.execute("select note from stg_contacts order by contact_id").fetchall() == [("早",), ("晚",)]
+
+
 def test_embedded_newlines_in_quoted_notes(warehouse, tmp_path):
     text = (CONTACT_HEADER + 'K1,M1,C1,2026-10-01 09:00,phone,,,"第一行\n第二行, with ""quotes"""\n'
             + "K2,M1,C1,2026-10-01 09:00,bogus,,,\n")

@@ -134,9 +134,23 @@ def detect_encoding(path: Path, declared: str = "auto") -> str:
 
 
 def to_utf8(path: Path, encoding: str, workdir: Path) -> Path:
-    """A UTF-8 path with the same text: the file itself, or a transcoded temporary copy."""
+    """A UTF-8 path with the same text: the file itself, or a transcoded temporary copy.
+
+    A file whose lines end partly in CRLF and partly in LF (hand-edited exports) stops
+    DuckDB's CSV parser outright instead of quarantining rows: such a file is read from a
+    copy with every CRLF turned into LF (same lines, same record numbers)."""
     if encoding in ("utf-8", "utf-8-sig"):
-        return path
+        if not _mixed_line_endings(path):
+            return path
+        out = workdir / f"lf-{hashlib.sha1(str(path).encode()).hexdigest()[:12]}.csv"
+        with open(path, "rb") as src, open(out, "wb") as dst:
+            carry = b""
+            while block := src.read(CHUNK):
+                block = carry + block
+                carry = b"\r" if block.endswith(b"\r") else b""  # a CRLF split across two blocks
+                dst.write(block[:len(block) - len(carry)].replace(b"\r\n", b"\n"))
+            dst.write(carry)
+        return out
     out = workdir / f"utf8-{hashlib.sha1(str(path).encode()).hexdigest()[:12]}.csv"
     decoder = codecs.getincrementaldecoder("gb18030" if encoding == "gbk" else encoding)()
     with open(path, "rb") as src, open(out, "w", encoding="utf-8", newline="") as dst:
@@ -145,7 +159,18 @@ def to_utf8(path: Path, encoding: str, workdir: Path) -> Path:
             dst.write(decoder.decode(block, final=not block))
             if not block:
                 break
-    return out
+    return to_utf8(out, "utf-8", workdir)  # the copy may still mix CRLF and LF
+
+
+def _mixed_line_endings(path: Path) -> bool:
+    crlf = lf = 0
+    last = b""
+    with open(path, "rb") as f:
+        while block := f.read(CHUNK):
+            crlf += block.count(b"\r\n") + (last == b"\r" and block[:1] == b"\n")
+            lf += block.count(b"\n")
+            last = block[-1:]
+    return 0 < crlf < lf
 
 
 def read_header(path: Path) -> tuple[list[str], str]:
