@@ -23,7 +23,8 @@ drained as (
 drained_on as (
     select
         d.customer_id,
-        coalesce(max_by(t.transfer_at, t.amount)::date, last_day(d.month)) as lost_on,
+        -- equal amounts: the later transfer (ties must not depend on thread order)
+        coalesce(max_by(t.transfer_at, (t.amount, t.transfer_at, t.transfer_id))::date, last_day(d.month)) as lost_on,
         'moved out' as how,
         any_value(d.prev_aum) as prev_aum
     from drained d

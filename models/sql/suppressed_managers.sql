@@ -11,10 +11,10 @@ with dispositions_in_force as (
 suppressions as (
     select
         manager_id,
-        arg_max(case_id, until) as case_id,
+        arg_max(case_id, (until, case_id)) as case_id,
         max(until) as suppressed_until,
-        arg_max(analyst, until) as analyst,
-        arg_max(comment, until) as comment
+        arg_max(analyst, (until, case_id)) as analyst,
+        arg_max(comment, (until, case_id)) as comment
     from dispositions_in_force
     where disposition = 'suppressed' and $as_of::date <= until
     group by manager_id

@@ -9,7 +9,7 @@ final as (
         branch_id,
         count(*) as managers,
         count(*) filter (where flagged) as cases,
-        avg(risk_score) as mean_risk,
+        round(avg(risk_score), 6) as mean_risk,  -- rounded: a parallel avg differs in the last bits
         max(risk_score) as max_risk
     from scored
     group by branch_id

@@ -11,6 +11,7 @@ outflows as (
         t.customer_id,
         t.amount,
         t.transfer_at,
+        t.transfer_id,
         t.counterparty_name,
         t.counterparty_bank,
         t.counterparty_account,
@@ -46,9 +47,9 @@ grouped as (
     select
         manager_id,
         counterparty,
-        any_value(counterparty_name) as counterparty_name,
-        any_value(counterparty_bank) as counterparty_bank,
-        any_value(counterparty_account) as counterparty_account,
+        arg_max(counterparty_name, (transfer_at, transfer_id)) as counterparty_name,
+        arg_max(counterparty_bank, (transfer_at, transfer_id)) as counterparty_bank,
+        arg_max(counterparty_account, (transfer_at, transfer_id)) as counterparty_account,
         count(distinct customer_id) as customers,
         list(distinct customer_id order by customer_id) as customer_ids,
         count(*) as transfers,
@@ -66,4 +67,4 @@ final as (
     join reach using (counterparty)
 )
 
-select * from final order by manager_id, customers desc, amount desc
+select * from final order by manager_id, customers desc, amount desc, counterparty_account, counterparty_name

@@ -31,9 +31,9 @@ last_contact as (
 main_outflow as (
     select
         o.customer_id,
-        arg_max(t.counterparty_bank, t.amount) as counterparty_bank,
-        arg_max(t.counterparty_name, t.amount) as counterparty_name,
-        arg_max(t.counterparty_account, t.amount) as counterparty_account,
+        arg_max(t.counterparty_bank, (t.amount, t.transfer_at, t.transfer_id)) as counterparty_bank,
+        arg_max(t.counterparty_name, (t.amount, t.transfer_at, t.transfer_id)) as counterparty_name,
+        arg_max(t.counterparty_account, (t.amount, t.transfer_at, t.transfer_id)) as counterparty_account,
         sum(t.amount) as moved_out
     from owned o
     join stg_transfers t

@@ -33,4 +33,4 @@ final as (
     left join stg_customers c on c.customer_id = m.customer_id
 )
 
-select * from final order by manager_id, lost_on desc, customer_id
+select * from final order by manager_id, lost_on desc, customer_id, moved_on desc, new_manager
