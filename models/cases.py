@@ -77,15 +77,11 @@ def load_cases(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
     """The month's cases with their first month and the disposition in force (if any)."""
     ensure_case_tables(con)
     return con.execute("""
-        with in_force as (
-            select * from dispositions
-            qualify row_number() over (partition by case_id order by recorded_at desc, line desc nulls last) = 1
-        )
         select cm.month, cm.case_id, cm.manager_id, cm.rank, cm.risk_score, cm.status,
                c.first_flagged_month, d.disposition, d.until as disposition_until, d.analyst, d.comment
         from case_months cm
         join cases c using (case_id)
-        left join in_force d using (case_id)
+        left join dispositions_in_force d using (case_id)
         where cm.month = ?
         order by cm.rank""", [as_of.replace(day=1)]).df()
 
@@ -99,12 +95,8 @@ def past_outcomes(con: duckdb.DuckDBPyConnection, before: dt.date) -> dict[str, 
     """How past cases (first flagged before `before`) were decided: the precision of past alerts."""
     ensure_case_tables(con)
     rows = con.execute("""
-        with in_force as (
-            select * from dispositions
-            qualify row_number() over (partition by case_id order by recorded_at desc, line desc nulls last) = 1
-        )
         select coalesce(d.disposition, 'open') as outcome, count(*)
-        from cases c left join in_force d using (case_id)
+        from cases c left join dispositions_in_force d using (case_id)
         where c.first_flagged_month < ?
         group by all""", [before.replace(day=1)]).fetchall()
     return {outcome: n for outcome, n in rows}

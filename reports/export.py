@@ -123,12 +123,8 @@ def select_cases(con: duckdb.DuckDBPyConnection, run_id: str | None = None, firs
     if not con.execute("select count(*) from duckdb_tables() where table_name = 'case_exports'").fetchall()[0][0]:
         return pd.DataFrame(columns=COLUMNS)
     frame = con.execute("""
-        with in_force as (
-            select * from dispositions
-            qualify row_number() over (partition by case_id order by recorded_at desc, line desc nulls last) = 1
-        )
         select e.* replace (coalesce(d.disposition, e.status) as status)
-        from case_exports e left join in_force d using (case_id)
+        from case_exports e left join dispositions_in_force d using (case_id)
         where ($run_id is null or e.run_id = $run_id)
           and ($first is null or e.as_of_month >= $first)
           and ($last is null or e.as_of_month <= $last)

@@ -11,17 +11,13 @@ budget as (
     select count(*) filter (where flagged) as k from scored
 ),
 
-dispositions_in_force as (
-    -- the manager comes from the case itself: a disposition names a case
-    select dispositions.* replace (coalesce(cases.manager_id, dispositions.manager_id) as manager_id)
-    from dispositions
-    left join cases using (case_id)
-    qualify row_number() over (partition by case_id order by recorded_at desc, line desc nulls last) = 1
+in_force as (
+    select * from dispositions_in_force
 ),
 
 suppressions as (
     select manager_id, max(until) as suppressed_until
-    from dispositions_in_force
+    from in_force
     where disposition = 'suppressed' and $as_of::date <= until
     group by manager_id
 ),

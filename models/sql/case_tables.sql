@@ -1,7 +1,7 @@
 -- Case bookkeeping. case_months: one row per audit month × flagged manager (the case it
 -- belongs to). cases: one row per case_id (rebuilt from case_months after every run).
 -- dispositions: one row per analyst decision, append-only history; the newest
--- (recorded_at, line) per case_id is in force.
+-- (recorded_at, line) per case_id is in force (view dispositions_in_force).
 create table if not exists case_months (
     month date not null,
     case_id varchar not null,
@@ -31,3 +31,11 @@ create table if not exists dispositions (
     source_file varchar,
     line integer
 );
+
+-- one row per case_id: the analysts' decision in force; its manager comes from the case
+-- itself (a disposition names a case)
+create or replace view dispositions_in_force as
+select dispositions.* replace (coalesce(cases.manager_id, dispositions.manager_id) as manager_id)
+from dispositions
+left join cases using (case_id)
+qualify row_number() over (partition by case_id order by recorded_at desc, line desc nulls last) = 1;

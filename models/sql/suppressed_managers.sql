@@ -1,11 +1,7 @@
 -- suppressed_managers: one row per manager under a suppression in force for the audit month
 -- ($as_of), with this month's score and the suppression's expiry (shown in the report).
-with dispositions_in_force as (
-    -- the manager comes from the case itself: a disposition names a case
-    select dispositions.* replace (coalesce(cases.manager_id, dispositions.manager_id) as manager_id)
-    from dispositions
-    left join cases using (case_id)
-    qualify row_number() over (partition by case_id order by recorded_at desc, line desc nulls last) = 1
+with in_force as (
+    select * from dispositions_in_force
 ),
 
 suppressions as (
@@ -15,7 +11,7 @@ suppressions as (
         max(until) as suppressed_until,
         arg_max(analyst, (until, case_id)) as analyst,
         arg_max(comment, (until, case_id)) as comment
-    from dispositions_in_force
+    from in_force
     where disposition = 'suppressed' and $as_of::date <= until
     group by manager_id
 ),
