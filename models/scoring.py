@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from importlib import metadata, resources
 from pathlib import Path
@@ -24,6 +23,7 @@ import pandas as pd
 
 from features.catalog import BY_NAME, FEATURE_NAMES
 from models.detectors import ControlPoints, ECODDetector, Ensemble, IForestDetector
+from pipeline.files import atomic_path, write_bytes_atomic
 
 KINDS = ("peer_z_max", "self_z_max")
 COLUMNS = [f"{f}:{k}" for f in FEATURE_NAMES for k in KINDS]
@@ -167,30 +167,23 @@ def _write_scores(con, frame: pd.DataFrame, as_of: dt.date) -> None:
     con.execute("commit")
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def _write_artefacts(out_dir: Path, model, params: dict, data_hash: str, model_id: str,
                      frame: pd.DataFrame) -> None:
     model_dir = out_dir / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
-    tmp = model_dir / ".model.joblib.partial"
-    joblib.dump(model, tmp)
-    os.replace(tmp, model_dir / "model.joblib")
+    with atomic_path(model_dir / "model.joblib") as tmp:
+        joblib.dump(model, tmp)
     versions = {p: metadata.version(p) for p in ("pyod", "scikit-learn", "numpy", "duckdb", "pandas")}
     meta = {"model_id": model_id, "params": params, "data_hash": data_hash,
             "training_window": {"months": params["score_window_months"], "last": params["as_of"]},
             "managers": len(frame), "library_versions": versions}
-    _atomic_write(model_dir / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False).encode())
+    write_bytes_atomic(model_dir / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False).encode())
     csv = frame.assign(
         month=frame["month"].map(lambda d: d.strftime("%Y-%m")),
         reason_1=[_reason(r, 0) for r in frame["reasons"]], reason_2=[_reason(r, 1) for r in frame["reasons"]],
         reason_3=[_reason(r, 2) for r in frame["reasons"]],
     ).drop(columns=["reasons"])
-    _atomic_write(out_dir / "scores.csv", csv.to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
+    write_bytes_atomic(out_dir / "scores.csv", csv.to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
 
 
 def _reason(reasons_json: str, i: int) -> str:

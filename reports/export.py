@@ -8,12 +8,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from pipeline.files import atomic_path, write_bytes_atomic
 from reports.build import AuditReport
 
 COLUMNS = ["case_id", "run_id", "as_of_month", "manager_id", "manager_name", "branch_id", "tier",
@@ -67,7 +67,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     writer.writerow(COLUMNS)
     for row in _safe(frame)[COLUMNS].itertuples(index=False):
         writer.writerow(["" if (isinstance(v, float) and pd.isna(v)) else v for v in row])
-    _atomic_bytes(path, buffer.getvalue().encode("utf-8-sig"))
+    write_bytes_atomic(path, buffer.getvalue().encode("utf-8-sig"))
     return path
 
 
@@ -85,9 +85,8 @@ def write_xlsx(frame: pd.DataFrame, path: Path) -> Path:
             for (cell,) in ws.iter_rows(min_row=2, min_col=col_idx, max_col=col_idx):
                 cell.data_type = "s"
                 cell.number_format = "@"
-    tmp = path.with_name(f".{path.name}.partial")
-    wb.save(tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
     return path
 
 
@@ -134,10 +133,3 @@ def select_cases(con: duckdb.DuckDBPyConnection, run_id: str | None = None, firs
     if statuses:
         frame = frame[frame["status"].isin(statuses)]
     return frame[COLUMNS].reset_index(drop=True)
-
-
-def _atomic_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
