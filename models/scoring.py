@@ -136,15 +136,20 @@ def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_di
     return ScoreResult(as_of, model_id, frame, k, out_dir, params)
 
 
+def ensure_scores_table(con: duckdb.DuckDBPyConnection) -> None:
+    """One row per manager × scored month (rerunning a month replaces its rows)."""
+    con.execute("""create table if not exists scores (
+        manager_id varchar, month date, branch_id varchar, tier varchar, risk_score double,
+        rank integer, flagged boolean, reasons json, model_id varchar)""")
+
+
 def backfill_scores(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, months: int = 5,
                     budget: int | None = None) -> list[dt.date]:
     """Score the months before `as_of` that have features but no scores yet, so a manager's
     page shows a risk history from the first run on. Only the scores table is written; those
     months get no cases (a case starts when a run flags it)."""
     as_of = as_of.replace(day=1)
-    con.execute("""create table if not exists scores (
-        manager_id varchar, month date, branch_id varchar, tier varchar, risk_score double,
-        rank integer, flagged boolean, reasons json, model_id varchar)""")
+    ensure_scores_table(con)
     missing = [m for (m,) in con.execute("""
         select distinct month from feat_feature_scores
         where month < $as_of::date and month >= $as_of::date - to_months($months::integer)
@@ -156,9 +161,7 @@ def backfill_scores(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, mo
 
 
 def _write_scores(con, frame: pd.DataFrame, as_of: dt.date) -> None:
-    con.execute("""create table if not exists scores (
-        manager_id varchar, month date, branch_id varchar, tier varchar, risk_score double,
-        rank integer, flagged boolean, reasons json, model_id varchar)""")
+    ensure_scores_table(con)
     con.execute("begin transaction")
     con.execute("delete from scores where month = ?", [as_of])  # rerunning a month replaces it
     con.register("_scores", frame)
