@@ -10,11 +10,7 @@ outflows as (
         t.*,
         s.manager_id,
         date_trunc('month', t.transfer_at)::date as month,
-        -- the same outside counterparty: the account (with its bank), else bank + name
-        case when t.counterparty_account is not null
-             then 'acct:' || t.counterparty_account || '|' || coalesce(t.counterparty_bank, '')
-             else 'name:' || coalesce(t.counterparty_bank, '') || '|' || coalesce(t.counterparty_name, '')
-        end as counterparty,
+        counterparty_key(t.counterparty_account, t.counterparty_bank, t.counterparty_name) as counterparty,
         date_diff('year', c.birth_date, t.transfer_at::date)
             - (strftime(t.transfer_at, '%m%d') < strftime(c.birth_date, '%m%d'))::integer as age
     from stg_transfers t

@@ -97,3 +97,9 @@ create or replace macro parse_field(x) as (
     when 'other' then 'other' when '其他' then 'other'
   end
 );
+
+-- The same outside counterparty (feat_outflows and the report's counterparty evidence): the
+-- account with its bank, else bank + name.
+create or replace macro counterparty_key(account, bank, name) as
+    case when account is not null then 'acct:' || account || '|' || coalesce(bank, '')
+         else 'name:' || coalesce(bank, '') || '|' || coalesce(name, '') end;

@@ -15,11 +15,7 @@ outflows as (
         t.counterparty_name,
         t.counterparty_bank,
         t.counterparty_account,
-        -- the same rule as feat_outflows: the account (with its bank), else bank + name
-        case when t.counterparty_account is not null
-             then 'acct:' || t.counterparty_account || '|' || coalesce(t.counterparty_bank, '')
-             else 'name:' || coalesce(t.counterparty_bank, '') || '|' || coalesce(t.counterparty_name, '')
-        end as counterparty
+        counterparty_key(t.counterparty_account, t.counterparty_bank, t.counterparty_name) as counterparty
     from stg_transfers t
     join stg_assignments a
       on a.customer_id = t.customer_id
@@ -33,10 +29,7 @@ outflows as (
 -- how many customers bank-wide paid each counterparty in the window: few others = exclusive
 reach as (
     select
-        case when counterparty_account is not null
-             then 'acct:' || counterparty_account || '|' || coalesce(counterparty_bank, '')
-             else 'name:' || coalesce(counterparty_bank, '') || '|' || coalesce(counterparty_name, '')
-        end as counterparty,
+        counterparty_key(counterparty_account, counterparty_bank, counterparty_name) as counterparty,
         count(distinct customer_id) as bank_customers
     from stg_transfers
     where direction = 'out' and transfer_at::date between $window_start::date and $window_end::date
