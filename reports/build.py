@@ -137,13 +137,12 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
     meaning = "meaning_zh" if run.lang == "zh" else "meaning_en"
 
     cases_df = load_cases(con, as_of)
-    scores = con.execute("select manager_id, risk_score, flagged, reasons from scores where month = ?",
+    scores = con.execute("select manager_id, branch_id, tier, risk_score, flagged, reasons from scores where month = ?",
                          [as_of]).df()
     managers = con.execute("select manager_id, manager_name from stg_managers").df()
     names = dict(zip(managers["manager_id"], managers["manager_name"], strict=True))
     reasons_by_manager = dict(zip(scores["manager_id"], scores["reasons"], strict=True))
-    meta = con.execute("select manager_id, branch_id, tier from scores where month = ?", [as_of]).df()
-    meta = meta.set_index("manager_id")
+    meta = scores.set_index("manager_id")[["branch_id", "tier"]]
 
     con.register("_report_cases", cases_df[["manager_id"]])
     con.execute("create or replace temp table report_managers as select manager_id from _report_cases")
@@ -156,7 +155,7 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
     for row in cases_df.itertuples(index=False):
         mid = row.manager_id
         raw = json.loads(reasons_by_manager.get(mid) or "[]")
-        reasons = [Reason(r["feature"], BY_NAME[r["feature"]].__dict__[label], BY_NAME[r["feature"]].__dict__[meaning],
+        reasons = [Reason(r["feature"], getattr(BY_NAME[r["feature"]], label), getattr(BY_NAME[r["feature"]], meaning),
                           format_value(r["feature"], r["value"]), format_value(r["feature"], r["peer_median"]),
                           r["peer_z"], r["self_z"], r["month"], FEATURE_EVIDENCE[r["feature"]]) for r in raw]
         status = row.disposition if isinstance(row.disposition, str) else row.status
@@ -172,7 +171,7 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
         mine = peers[peers["manager_id"] == mid].set_index("feature")
         reason_features = {r.feature for r in reasons}
         feature_rows = [
-            FeatureRow(f.__dict__[label], f.family, format_value(f.name, mine.at[f.name, "value"]),
+            FeatureRow(getattr(f, label), f.family, format_value(f.name, mine.at[f.name, "value"]),
                        format_value(f.name, mine.at[f.name, "peer_median"]),
                        "–" if pd.isna(mine.at[f.name, "percentile"]) else f"{100 * mine.at[f.name, 'percentile']:.0f}",
                        _z(mine.at[f.name, "peer_z"]), _z(mine.at[f.name, "self_z"]), f.name in reason_features)
@@ -224,8 +223,8 @@ def method_info(con, as_of: dt.date, settings, t: Words, label: str, meaning: st
     outcomes = past_outcomes(con, as_of)
     decided = outcomes.get("confirmed", 0) + outcomes.get("dismissed", 0)
     return {
-        "features": [{"label": f.__dict__[label], "family": f.family, "unit": t.get(f"unit_{f.unit}", f.unit),
-                      "meaning": f.__dict__[meaning], "tables": ", ".join(f.tables) or "–"} for f in CATALOG],
+        "features": [{"label": getattr(f, label), "family": f.family, "unit": t.get(f"unit_{f.unit}", f.unit),
+                      "meaning": getattr(f, meaning), "tables": ", ".join(f.tables) or "–"} for f in CATALOG],
         "detector": settings.detector, "model_id": model_id,
         "parameters": {"detector": settings.detector, "seed": settings.seed,
                        "score_window_months": settings.score_window_months,
