@@ -1,7 +1,9 @@
 -- stg_complaints: one row per complaint_id; typed. When a later load repeats a key,
 -- the newest load wins (the raw layer keeps every version).
+-- $since_load = 0 builds from every load; the id of a load newer than any in stg_ gives
+-- that load's rows only, which build_staging upserts (features/staging/__init__.py).
 with source as (
-    select * from raw_complaints where row_status = 'loaded'
+    select * from raw_complaints where row_status = 'loaded' and load_id >= $since_load
 ),
 
 -- the key columns alone, typed as below: enough to find keys given more than once
@@ -13,7 +15,7 @@ source_keys as not materialized (
         source_file,
         line
     from raw_complaints
-    where row_status = 'loaded'
+    where row_status = 'loaded' and load_id >= $since_load
 ),
 
 typed as (
@@ -42,7 +44,7 @@ key_hashes as not materialized (
 
 repeated_hashes as (
     select key_hash from key_hashes
-    where (select count(distinct load_id) from raw_complaints where row_status = 'loaded') > 1
+    where (select count(distinct load_id) from raw_complaints where row_status = 'loaded' and load_id >= $since_load) > 1
     group by key_hash having count(*) > 1
 ),
 

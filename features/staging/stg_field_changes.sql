@@ -1,8 +1,10 @@
 -- stg_field_changes: one row per edit (customer × field × editor × time × new value);
 -- the CRM audit log has no id of its own, so that tuple is the key; typed. When a later load repeats a key,
 -- the newest load wins (the raw layer keeps every version).
+-- $since_load = 0 builds from every load; the id of a load newer than any in stg_ gives
+-- that load's rows only, which build_staging upserts (features/staging/__init__.py).
 with source as (
-    select * from raw_field_changes where row_status = 'loaded'
+    select * from raw_field_changes where row_status = 'loaded' and load_id >= $since_load
 ),
 
 -- the key columns alone, typed as below: enough to find keys given more than once
@@ -18,7 +20,7 @@ source_keys as not materialized (
         source_file,
         line
     from raw_field_changes
-    where row_status = 'loaded'
+    where row_status = 'loaded' and load_id >= $since_load
 ),
 
 typed as (

@@ -92,7 +92,7 @@ def ingest_bundle(con: duckdb.DuckDBPyConnection, bundle: Path, encoding: str = 
             result.files = [results[f.name] for f in files]
             _record_loads(con, load_id, result.files)
             say("building staging tables")
-            result.staging_rows = build_staging(con)
+            result.staging_rows = build_staging(con, new_load=load_id)
             result.missing_tables = [t for t, n in result.staging_rows.items() if n == 0]
             con.execute(
                 "update load_runs set finished_at = now()::timestamp, status = 'ok', missing_tables = ? "
