@@ -1,9 +1,15 @@
-"""`feidan bench`: time each stage on a generated bundle, in child processes.
+"""`feidan bench`: the audit flow at a given bank size, timed step by step.
 
-Each stage runs as `python -m bench.stage …`; wall time comes from the parent
-and peak resident memory from the child's own rusage (os.wait4), so a stage's
-memory figure is not inflated by an earlier stage. Results are appended to
-bench/results.md with the machine and the date.
+1. generate a bundle (or reuse the cached one),
+2. the scan floor: DuckDB reading every value of every input file once (child process),
+3. the full run: the real audit flow (`pipeline.flow.audit`, a temporary Prefect API
+   included) on an empty warehouse, in a child process,
+4. the incremental case: the same bundle split into the history before the last month
+   and that month's export (bench/split.py); the history is loaded by one run, then the
+   month's run is timed on top of it.
+Per-step seconds and peak memory come from the run ledger (`timings`, `peak_rss_mib`,
+measured inside the flow); the process's wall time and peak from the parent (os.wait4).
+Results are appended to bench/results.md with the machine and the date.
 """
 
 from __future__ import annotations
@@ -16,123 +22,200 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("results.md")
+# flow steps in order; 'staging' is carved out of 'ingest' by the flow
+STEPS = ["ingest", "staging", "checks", "features", "score history", "score", "cases", "report",
+         "export", "publish", "artifacts"]
 
 
 @dataclass
 class StageResult:
     stage: str
     seconds: float
-    rows: int
-    peak_rss_mib: float
+    rows: int | None
+    peak_rss_mib: float | None
 
     @property
-    def rows_per_s(self) -> float:
-        return self.rows / self.seconds if self.seconds else 0.0
+    def rows_per_s(self) -> float | None:
+        return self.rows / self.seconds if self.rows and self.seconds else None
 
 
-def run_stage(*args: str) -> StageResult:
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "bench.stage", *args], stdout=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    output = proc.stdout.read().decode()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise StageFailed(f"bench stage {args[0]} failed with exit code {proc.returncode} "
-                          f"after {seconds:.1f} s (peak RSS {usage.ru_maxrss / 1024:,.0f} MiB)")
-    rows = json.loads(output.strip().splitlines()[-1])["rows"]
-    return StageResult(args[0], seconds, rows, usage.ru_maxrss / 1024)  # ru_maxrss is KiB on Linux
+@dataclass
+class FlowRun:
+    label: str
+    wall: float  # the child process: interpreter, Prefect start and the flow
+    peak_rss_mib: float
+    steps: list[StageResult] = field(default_factory=list)
+
+    @property
+    def steps_seconds(self) -> float:
+        return sum(s.seconds for s in self.steps)
 
 
-def run_bench(managers: int, months: int, fmt: str, workdir: Path, keep: bool, stages: list[str],
-              seed: int = 7, say=print) -> list[StageResult]:
-    bundle = workdir / f"{fmt}-{managers}x{months}-seed{seed}"
-    done_marker = bundle / ".complete"
-    results: list[StageResult] = []
-    if "generate" in stages or not done_marker.exists():
-        if done_marker.exists() and keep:
-            say(f"reusing cached bundle {bundle}")
-        else:
-            shutil.rmtree(bundle, ignore_errors=True)
-            say(f"generate {managers} managers × {months} months ({fmt})")
-            results.append(run_stage("generate", str(bundle), str(managers), str(months), fmt, str(seed)))
-            done_marker.touch()
-    floor = None
-    db = workdir / f"bench-{managers}x{months}.duckdb"
-    load_before = os.getloadavg()
-    failure = None
-    try:
-        if {"ingest", "features", "score"} & set(stages):
-            say("scan floor: DuckDB reading every value of every input file once")
-            floor = run_stage("scan", str(bundle))
-            floor.stage = "scan floor"
-            results.append(floor)
-        if "ingest" in stages:
-            for p in (db, Path(f"{db}.wal")):
-                p.unlink(missing_ok=True)
-            say("ingest")
-            results.append(run_stage("ingest", str(bundle), str(db)))
-        if "features" in stages:
-            say("features")
-            results.append(run_stage("features", str(db)))
-        if "score" in stages:
-            say("score")
-            run_dir = workdir / f"score-{managers}x{months}"
-            results.append(run_stage("score", str(db), str(run_dir)))
-            shutil.rmtree(run_dir, ignore_errors=True)
-        if "report" in stages:
-            say("report (cases, pages, compliance CSV)")
-            report_dir = workdir / f"report-{managers}x{months}"
-            shutil.rmtree(report_dir, ignore_errors=True)
-            results.append(run_stage("report", str(db), str(report_dir)))
-    except StageFailed as exc:
-        failure = exc  # the stages that finished are still worth recording
-    if not keep:
-        shutil.rmtree(bundle, ignore_errors=True)
-        db.unlink(missing_ok=True)
-    record(results, managers, months, fmt, floor, (load_before, os.getloadavg()), failure)
-    if failure:
-        raise failure
-    return results
+@dataclass
+class BenchResult:
+    managers: int
+    months: int
+    fmt: str
+    generate: StageResult | None = None
+    floor: StageResult | None = None
+    full: FlowRun | None = None
+    history: FlowRun | None = None
+    month: FlowRun | None = None
+    failure: str | None = None
 
 
 class StageFailed(RuntimeError):
     pass
 
 
-def record(results: list[StageResult], managers: int, months: int, fmt: str, floor,
-           load: tuple[tuple[float, ...], tuple[float, ...]] | None = None,
-           failure: Exception | None = None) -> None:
+def run_child(*args: str) -> tuple[float, float, dict]:
+    """`python -m bench.stage ARGS` -> (wall seconds, peak RSS MiB, its JSON line)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "bench.stage", *args], stdout=subprocess.PIPE)
+    output = proc.stdout.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    peak = usage.ru_maxrss / 1024  # KiB on Linux
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise StageFailed(f"bench stage {args[0]} failed with exit code {os.waitstatus_to_exitcode(status)} "
+                          f"after {seconds:.1f} s (peak RSS {peak:,.0f} MiB)")
+    return seconds, peak, json.loads(output.strip().splitlines()[-1])
+
+
+def run_flow(label: str, bundle: Path, db: Path, out: Path) -> FlowRun:
+    seconds, peak, doc = run_child("flow", str(bundle), str(db), str(out))
+    counts, flagged = doc["row_counts"], doc["flagged"]
+    rows = {"ingest": counts.get("rows"), "staging": counts.get("loaded"),
+            "features": counts.get("feat_manager_month"), "score history": doc.get("history_scored"),
+            "score": counts.get("scored"), "cases": flagged, "report": flagged, "export": flagged}
+    steps = [StageResult(s, doc["timings"][s], rows.get(s), doc["peak_rss_mib"].get(s))
+             for s in STEPS if s in doc["timings"]]
+    return FlowRun(label, seconds, peak, steps)
+
+
+def run_bench(managers: int, months: int, fmt: str, workdir: Path, keep: bool, incremental: bool = True,
+              seed: int = 7, say=print) -> BenchResult:
+    bundle = workdir / f"{fmt}-{managers}x{months}-seed{seed}"
+    result = BenchResult(managers, months, fmt)
+    if (bundle / ".complete").exists() and keep:
+        say(f"reusing cached bundle {bundle}")
+    else:
+        shutil.rmtree(bundle, ignore_errors=True)
+        say(f"generate {managers:,} managers × {months} months ({fmt})")
+        seconds, peak, doc = run_child("generate", str(bundle), str(managers), str(months), fmt, str(seed))
+        result.generate = StageResult("generate", seconds, doc["rows"], peak)
+        (bundle / ".complete").touch()
+    db, out = workdir / f"bench-{managers}x{months}.duckdb", workdir / f"bench-{managers}x{months}-runs"
+    load = [os.getloadavg()]
+    try:
+        say("scan floor: DuckDB reading every value of every input file once")
+        seconds, peak, doc = run_child("scan", str(bundle))
+        result.floor = StageResult("scan floor", seconds, doc["rows"], peak)
+        _fresh(db, out)
+        say("full run: the audit flow on an empty warehouse")
+        result.full = run_flow("full run", bundle, db, out)
+        if incremental and months >= 2:
+            last = _last_month(bundle)
+            split_dir = workdir / f"{bundle.name}-split-{last:%Y-%m}"
+            history, month = _split(bundle, last, split_dir, keep, say)
+            _fresh(db, out)  # one warehouse on disk at a time (60,000 managers: ~30 GB)
+            say(f"incremental: load the history before {last:%Y-%m} (one run)")
+            result.history = run_flow(f"history before {last:%Y-%m}", history, db, out)
+            say(f"incremental: the run of {last:%Y-%m}'s bundle")
+            result.month = run_flow(f"month {last:%Y-%m}", month, db, out)
+    except StageFailed as exc:
+        result.failure = str(exc)  # the stages that finished are still worth recording
+    finally:
+        _fresh(db, out)
+        if not keep:
+            shutil.rmtree(bundle, ignore_errors=True)
+    load.append(os.getloadavg())
+    record(result, load)
+    if result.failure:
+        raise StageFailed(result.failure)
+    return result
+
+
+def _fresh(db: Path, out: Path) -> None:
+    for p in (db, Path(f"{db}.wal"), Path(f"{db}.tmp")):
+        if p.is_dir():
+            shutil.rmtree(p)
+        else:
+            p.unlink(missing_ok=True)
+    shutil.rmtree(out, ignore_errors=True)
+
+
+def _last_month(bundle: Path) -> dt.date:
+    """The bundle's newest month of balances (what the audit month will be)."""
+    import duckdb
+
+    files = sorted(bundle.glob("balances.*"))
+    reader = "read_parquet($f)" if files[0].suffix == ".parquet" else "read_csv($f, all_varchar = true)"
+    newest = duckdb.sql(f"select max(left(month::varchar, 7)) from {reader}",
+                        params={"f": str(files[0])}).fetchall()[0][0]
+    return dt.date.fromisoformat(newest + "-01")
+
+
+def _split(bundle: Path, month: dt.date, split_dir: Path, keep: bool, say) -> tuple[Path, Path]:
+    from bench.split import split_bundle
+
+    if keep and (split_dir / ".complete").exists():
+        return split_dir / "history", split_dir / "month"
+    say(f"split the bundle at {month:%Y-%m}")
+    history, current = split_bundle(bundle, month, split_dir)
+    (split_dir / ".complete").touch()
+    return history, current
+
+
+def record(result: BenchResult, load: list[tuple[float, ...]]) -> None:
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     lines = [
-        f"\n## {dt.date.today().isoformat()} — {managers:,} managers × {months} months, {fmt}",
+        f"\n## {dt.date.today().isoformat()} — {result.managers:,} managers × {result.months} months, "
+        f"{result.fmt} (audit flow)",
         f"machine: {os.cpu_count()} cores, {mem_gib:.0f} GiB RAM, {platform.machine()}, "
-        f"Python {platform.python_version()}"
-        + (f"; load average {load[0][0]:.1f} before, {load[1][0]:.1f} after (other work on the machine)"
-           if load else "") + "\n",
-        "| stage | wall s | rows | rows/s | peak RSS MiB | × scan floor |",
-        "|---|---:|---:|---:|---:|---:|",
+        f"Python {platform.python_version()}; load average {load[0][0]:.1f} before, {load[-1][0]:.1f} after",
     ]
-    for r in results:
-        lines.append(f"| {r.stage} | {r.seconds:.1f} | {r.rows:,} | {r.rows_per_s:,.0f} | "
-                     f"{r.peak_rss_mib:,.0f} | {floor_multiple(r, floor)} |")
-    both = [r for r in results if r.stage in ("ingest", "features")]
-    if floor and len(both) == 2:
-        total = sum(r.seconds for r in both)
-        lines.append(f"\ningest + features: {total:.1f} s = {total / floor.seconds:.1f} × scan floor")
-    if failure:
-        lines.append(f"\nstopped: {failure}")
+    if result.generate:
+        lines.append(f"generate: {result.generate.seconds:.1f} s, {result.generate.rows:,} rows")
+    if result.floor:
+        lines.append(f"scan floor: {result.floor.seconds:.1f} s for {result.floor.rows:,} rows")
+    for run in (result.full, result.history, result.month):
+        if run:
+            lines += ["", *run_table(run, result.floor)]
+    if result.full and result.month:
+        share = result.month.wall / result.full.wall
+        lines.append(f"\nincremental month: {result.month.wall:.1f} s = {share:.0%} of the full run "
+                     f"({result.full.wall:.1f} s), both process wall including the Prefect start")
+    if result.failure:
+        lines.append(f"\nstopped: {result.failure}")
     with open(RESULTS, "a", encoding="utf-8") as f:
-        if f.tell() == 0:
-            f.write("# Benchmark results\n\nAppended by `feidan bench`; each stage runs in its own "
-                    "process (peak RSS is that process's).\n")
         f.write("\n".join(lines) + "\n")
 
 
+def run_table(run: FlowRun, floor: StageResult | None) -> list[str]:
+    lines = [f"**{run.label}**: {run.wall:.1f} s process wall (steps {run.steps_seconds:.1f} s; "
+             f"interpreter + Prefect start {run.wall - run.steps_seconds:.1f} s), peak RSS "
+             f"{run.peak_rss_mib:,.0f} MiB", "",
+             "| step | wall s | rows | rows/s | peak RSS MiB | × scan floor |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for s in run.steps:
+        lines.append(f"| {s.stage} | {s.seconds:.1f} | {_n(s.rows)} | {_n(s.rows_per_s)} | "
+                     f"{_n(s.peak_rss_mib)} | {floor_multiple(s, floor)} |")
+    both = [s.seconds for s in run.steps if s.stage in ("ingest", "staging", "features")]
+    if floor and floor.seconds and len(both) == 3:
+        lines.append(f"\ningest + staging + features: {sum(both):.1f} s = "
+                     f"{sum(both) / floor.seconds:.1f} × scan floor")
+    return lines
+
+
+def _n(v) -> str:
+    return "" if v is None else f"{v:,.0f}"
+
+
 def floor_multiple(r: StageResult, floor: StageResult | None) -> str:
-    """The stage's wall time as a multiple of the scan floor ('' for the floor itself)."""
-    return f"{r.seconds / floor.seconds:.1f}" if floor and r is not floor and floor.seconds else ""
+    """The step's wall time as a multiple of the scan floor."""
+    return f"{r.seconds / floor.seconds:.1f}" if floor and floor.seconds else ""

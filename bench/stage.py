@@ -1,6 +1,7 @@
 """One benchmark stage in its own process, so its peak memory is its own.
 
 Usage: python -m bench.stage generate OUT MANAGERS MONTHS FORMAT SEED
+       python -m bench.stage flow BUNDLE DB OUT     (the audit flow; prints the ledger's figures)
        python -m bench.stage ingest BUNDLE DB
        python -m bench.stage features DB
        python -m bench.stage score DB OUT_DIR
@@ -27,6 +28,8 @@ def main(argv: list[str]) -> dict:
         out, managers, months, fmt, seed = Path(argv[1]), int(argv[2]), int(argv[3]), argv[4], int(argv[5])
         summary = generate_bundle(out, managers=managers, months=months, seed=seed, fmt=fmt)
         return {"rows": sum(summary.rows.values())}
+    if stage == "flow":
+        return flow_stage(Path(argv[1]), Path(argv[2]), Path(argv[3]))
     if stage == "ingest":
         from pipeline.ingest import ingest_bundle
         from pipeline.settings import Settings
@@ -64,6 +67,25 @@ def main(argv: list[str]) -> dict:
     if stage == "scan":
         return {"rows": scan_floor(Path(argv[1]))}
     raise SystemExit(f"unknown stage {stage}")
+
+
+def flow_stage(bundle: Path, db: Path, out: Path) -> dict:
+    """One run of the audit flow; the ledger row of that run says what each step took."""
+    import duckdb
+
+    from pipeline.audit_params import AuditParams
+    from pipeline.flow import audit
+
+    done = audit(AuditParams(bundle=bundle, warehouse=db, out=out))
+    con = duckdb.connect(str(db), read_only=True)
+    timings, peaks, counts = con.execute(
+        "select timings, peak_rss_mib, row_counts from runs where execution_id = ?",
+        [done["execution_id"]]).fetchall()[0]
+    history = con.execute("select count(*) from scores where strftime(month, '%Y-%m') in ?",
+                          [json.loads(counts)["history_months"]]).fetchall()[0][0]
+    con.close()
+    return {"rows": done["scored"], "timings": json.loads(timings), "peak_rss_mib": json.loads(peaks),
+            "row_counts": json.loads(counts), "flagged": done["flagged"], "history_scored": history}
 
 
 def report_stage(db: Path, out: Path) -> dict:

@@ -69,27 +69,57 @@ def alert_budget(n: int, budget: int | None, share: float = 0.01, minimum: int =
     return min(n, budget if budget is not None else max(minimum, math.ceil(share * n)))
 
 
-def reasons_for(row_contrib: np.ndarray, manager: str, evidence: pd.DataFrame, top: int = 3) -> list[dict]:
+@dataclass
+class Evidence:
+    """What a reason quotes, as manager × feature arrays (rows in `ids` order, columns in
+    catalogue order): looking values up per manager in a DataFrame cost 2 ms a manager."""
+
+    value: np.ndarray
+    peer_median: np.ndarray
+    peer_z: np.ndarray
+    self_z: np.ndarray
+    peer_group: np.ndarray
+    peak_month: np.ndarray
+
+    @classmethod
+    def of(cls, inputs: pd.DataFrame, ids: list[str]) -> Evidence:
+        rows = pd.Index(ids).get_indexer(inputs["manager_id"])
+        cols = pd.Index(FEATURE_NAMES).get_indexer(inputs["feature"])
+        shape = (len(ids), len(FEATURE_NAMES))
+
+        def grid(column: str, numeric: bool) -> np.ndarray:
+            out = np.full(shape, np.nan) if numeric else np.full(shape, None, dtype=object)
+            values = inputs[column].to_numpy(dtype=float, na_value=np.nan) if numeric else \
+                inputs[column].astype(object).where(inputs[column].notna(), None).to_numpy()
+            out[rows, cols] = values
+            return out
+
+        return cls(grid("value", True), grid("peer_median", True), grid("peer_z_max", True),
+                   grid("self_z_max", True), grid("peer_group", False), grid("peak_month", False))
+
+
+def reasons_for(row_contrib: np.ndarray, i: int, ev: Evidence, top: int = 3) -> list[dict]:
+    """The top features behind manager i's score (its row of the detector's attribution)."""
     per_feature = row_contrib.reshape(len(FEATURE_NAMES), len(KINDS)).sum(axis=1)
     total = per_feature.sum()
     order = np.argsort(-per_feature, kind="stable")
     out = []
-    for i in order:
-        if per_feature[i] <= 0:
+    for j in order:
+        if per_feature[j] <= 0:
             break
-        name = FEATURE_NAMES[i]
-        ev = evidence.loc[(manager, name)]
+        peer_z, self_z = _num(ev.peer_z[i, j]), _num(ev.self_z[i, j])
         # a reason must be unusual in its own right, not just a share of the model's score
-        if max(_num(ev["peer_z_max"]) or 0.0, _num(ev["self_z_max"]) or 0.0) < MIN_REASON_Z:
+        if max(peer_z or 0.0, self_z or 0.0) < MIN_REASON_Z:
             continue
-        f = BY_NAME[name]
+        f = BY_NAME[FEATURE_NAMES[j]]
+        peak = ev.peak_month[i, j]
         out.append({
-            "feature": name, "family": f.family, "label_zh": f.label_zh, "label_en": f.label_en,
+            "feature": f.name, "family": f.family, "label_zh": f.label_zh, "label_en": f.label_en,
             "meaning_zh": f.meaning_zh, "meaning_en": f.meaning_en, "unit": f.unit, "direction": "high",
-            "value": _num(ev["value"]), "peer_median": _num(ev["peer_median"]), "peer_group": ev["peer_group"],
-            "peer_z": _num(ev["peer_z_max"]), "self_z": _num(ev["self_z_max"]),
-            "month": ev["peak_month"].strftime("%Y-%m") if pd.notna(ev["peak_month"]) else None,
-            "share": round(float(per_feature[i] / total), 4) if total > 0 else None,
+            "value": _num(ev.value[i, j]), "peer_median": _num(ev.peer_median[i, j]),
+            "peer_group": ev.peer_group[i, j], "peer_z": peer_z, "self_z": self_z,
+            "month": peak.strftime("%Y-%m") if peak is not None else None,
+            "share": round(float(per_feature[j] / total), 4) if total > 0 else None,
         })
         if len(out) == top:
             break
@@ -116,12 +146,12 @@ def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_di
     model = build_model(settings.detector, settings.seed).fit(X)
     risk = model.decision_function(X)
     contrib = model.explain(X) if explain else None
-    evidence = inputs.set_index(["manager_id", "feature"]).sort_index()
+    evidence = Evidence.of(inputs, ids) if explain else None
     meta = inputs.groupby("manager_id")[["branch_id", "tier", "last_month"]].first()
     k = alert_budget(len(ids), budget)
     frame = pd.DataFrame({"manager_id": ids, "risk_score": np.round(risk, 4)})
-    frame["reasons"] = ([json.dumps(reasons_for(contrib[i], m, evidence), ensure_ascii=False)
-                         for i, m in enumerate(ids)] if explain else "[]")
+    frame["reasons"] = ([json.dumps(reasons_for(contrib[i], i, evidence), ensure_ascii=False)
+                         for i in range(len(ids))] if explain else "[]")
     frame = frame.join(meta, on="manager_id")
     frame = frame.sort_values(["risk_score", "manager_id"], ascending=[False, True], kind="stable")
     frame["rank"] = np.arange(1, len(frame) + 1)

@@ -290,23 +290,32 @@ def bench(
     managers: Annotated[int, typer.Option(help="Number of account managers.")] = 2000,
     months: Annotated[int, typer.Option(help="Months of history.")] = 12,
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
-    stages: Annotated[str, typer.Option(help="Comma-separated: generate, ingest, features, score.")] = "generate,ingest,features,score",
+    incremental: Annotated[bool, typer.Option(help="Also time a month's bundle on top of the history.")] = True,
     workdir: Annotated[Path, typer.Option(help="Where bundles and warehouses go.")] = Path("data/bench"),
     keep: Annotated[bool, typer.Option("--keep", help="Keep (and reuse) the generated bundle.")] = False,
 ) -> None:
-    """Time each stage (wall, rows/s, peak memory) and append to bench/results.md."""
+    """Time the audit flow step by step (wall, rows/s, peak memory, × the scan floor), in full and
+    for one incremental month; append the tables to bench/results.md."""
     from bench.run import floor_multiple, run_bench
 
+    if fmt not in ("parquet", "csv"):
+        raise typer.BadParameter("parquet or csv", param_hint="--format")
     workdir.mkdir(parents=True, exist_ok=True)
-    results = run_bench(managers, months, fmt, workdir, keep, stages.split(","), say=err.print)
-    floor = next((r for r in results if r.stage == "scan floor"), None)
-    table = Table(title=f"{managers:,} managers × {months} months ({fmt})")
-    for col in ("stage", "wall s", "rows", "rows/s", "peak RSS MiB", "× scan floor"):
-        table.add_column(col, justify="left" if col == "stage" else "right")
-    for r in results:
-        table.add_row(r.stage, f"{r.seconds:.1f}", f"{r.rows:,}", f"{r.rows_per_s:,.0f}",
-                      f"{r.peak_rss_mib:,.0f}", floor_multiple(r, floor))
-    out.print(table)
+    result = run_bench(managers, months, fmt, workdir, keep, incremental, say=err.print)
+    for run in (result.full, result.month):
+        if run is None:
+            continue
+        table = Table(title=f"{managers:,} managers × {months} months ({fmt}): {run.label}, "
+                            f"{run.wall:.1f} s, peak {run.peak_rss_mib:,.0f} MiB")
+        for col in ("step", "wall s", "rows", "rows/s", "peak RSS MiB", "× scan floor"):
+            table.add_column(col, justify="left" if col == "step" else "right")
+        for r in run.steps:
+            table.add_row(r.stage, f"{r.seconds:.1f}", f"{r.rows:,}" if r.rows else "",
+                          f"{r.rows_per_s:,.0f}" if r.rows_per_s else "",
+                          f"{r.peak_rss_mib:,.0f}" if r.peak_rss_mib else "", floor_multiple(r, result.floor))
+        out.print(table)
+    if result.full and result.month:
+        out.print(f"incremental month: {result.month.wall / result.full.wall:.0%} of the full run")
     out.print("appended to bench/results.md")
 
 

@@ -27,6 +27,7 @@ from pipeline.audit_params import AuditParams  # noqa: E402
 from pipeline.inbox import bundles_in  # noqa: E402
 from pipeline.runtime import code_version, local_text, utc_now  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
+from pipeline.steps import StepClock  # noqa: E402
 
 
 class StepFailed(RuntimeError):
@@ -38,21 +39,6 @@ class StepFailed(RuntimeError):
 
     def __str__(self) -> str:
         return f"step '{self.step}' failed: {self.message}"
-
-
-class StepClock:
-    """The step running now (named when it fails) and how long each step took (the ledger)."""
-
-    def __init__(self, first: str):
-        self.name, self.seconds, self._since = first, {}, time.perf_counter()
-
-    def start(self, name: str) -> None:
-        now = time.perf_counter()
-        self.seconds[self.name] = round(now - self._since, 3)
-        self.name, self._since = name, now
-
-    def done(self) -> dict[str, float]:
-        return {**self.seconds, self.name: round(time.perf_counter() - self._since, 3)}
 
 
 @flow(name="audit", description="Monthly deal-diversion (飞单) audit of a CRM export warehouse.",
@@ -90,6 +76,7 @@ def audit(params: AuditParams) -> dict:
             log.warning("inbox: %s is not a bundle (put each export in a sub-folder or a .zip): ignored",
                         name)
         ingests = t.ingest_bundles(con, bundles, settings.encoding)
+        steps.carve("staging", sum(r.staging_seconds for r in ingests))
         ledger.update(con, execution_id, inputs=_inputs(ingests))
 
         steps.start("checks")
@@ -99,6 +86,9 @@ def audit(params: AuditParams) -> dict:
 
         steps.start("features")
         features = t.build_month_features(con, month, settings)
+
+        steps.start("score history")
+        history_months = t.score_history(con, month, settings, params.budget)
 
         steps.start("score")
         run_dir = new_staging(params.out)
@@ -127,7 +117,8 @@ def audit(params: AuditParams) -> dict:
         outputs = {"folder": str(folder), "report": str(folder / index.relative_to(run_dir)),
                    "flagged_csv": str(folder / flagged_csv.relative_to(run_dir)),
                    "scores_csv": str(folder / "scores.csv")}
-        counts = _row_counts(ingests, features, scored)
+        counts = {**_row_counts(ingests, features, scored),
+                  "history_months": [f"{m:%Y-%m}" for m in history_months]}
         case_summary = {"budget": scored.budget, "flagged": len(cases.cases), "new": cases.new,
                         "ongoing": cases.ongoing, "suppressed": len(cases.suppressed),
                         "case_ids": list(cases.cases["case_id"])}
@@ -138,12 +129,12 @@ def audit(params: AuditParams) -> dict:
                                             params.unmask),
                            rows, Path(outputs["report"]))
         ledger.update(con, execution_id, status="completed", finished_at=utc_now(), row_counts=counts,
-                      cases=case_summary, outputs=outputs, timings=steps.done())
+                      cases=case_summary, outputs=outputs, timings=steps.done(), peak_rss_mib=steps.peak_mib)
     except Exception as exc:
         failed = steps.name
         if run_dir is not None:
             shutil.rmtree(run_dir, ignore_errors=True)  # nothing of a failed run is left half-written
-        _record_failure(con, execution_id, failed, steps.done(), exc, log)
+        _record_failure(con, execution_id, failed, steps.done(), steps.peak_mib, exc, log)
         _try_failure_artifact(failed, exc)
         raise StepFailed(failed, f"{type(exc).__name__}: {exc}") from exc
     finally:
@@ -171,9 +162,11 @@ def _row_counts(ingests, features, scored) -> dict:
     }
 
 
-def _record_failure(con, execution_id: str, step: str, timings: dict, exc: Exception, log) -> None:
+def _record_failure(con, execution_id: str, step: str, timings: dict, peaks: dict, exc: Exception,
+                    log) -> None:
     try:
         ledger.update(con, execution_id, status="failed", finished_at=utc_now(), failed_step=step, timings=timings,
+                      peak_rss_mib=peaks,
                       error=f"{type(exc).__name__}: {exc}"[:4000])
     except Exception as ledger_exc:  # the run failed already; say so rather than hide the cause
         log.error("could not record the failure in the ledger: %s", ledger_exc)

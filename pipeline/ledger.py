@@ -16,9 +16,9 @@ import pandas as pd
 
 from pipeline.warehouse import read_sql
 
-JSON_COLUMNS = ("inputs", "settings", "row_counts", "cases", "outputs", "timings")
+JSON_COLUMNS = ("inputs", "settings", "row_counts", "cases", "outputs", "timings", "peak_rss_mib")
 UPDATABLE = ("run_id", "load_id", "finished_at", "status", "failed_step", "error", "audit_month", "inputs",
-             "row_counts", "cases", "outputs", "timings")
+             "row_counts", "cases", "outputs", "timings", "peak_rss_mib")
 
 
 def ensure_runs_table(con: duckdb.DuckDBPyConnection) -> None:

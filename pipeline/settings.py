@@ -47,7 +47,7 @@ class Settings(BaseModel):
     seed: int = Field(7, description="random seed of the detectors; same input + seed = same scores")
     score_window_months: int = Field(3, description="the audit month and the months before it that are scored")
     # DuckDB resources: spill big joins to disk rather than fail
-    duckdb_memory_limit: str = "8GB"
+    duckdb_memory_limit: str = "6.5GB"  # 60,000 managers: process peak ~7 GiB (bench/results.md)
     duckdb_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
     duckdb_temp_dir: Path | None = None
 

@@ -79,12 +79,19 @@ def build_month_features(con, month: dt.date, settings):
     return build_features(con, month, settings)
 
 
+@task(name="score history", **COMPUTE)
+def score_history(con, month: dt.date, settings, budget: int | None) -> list[dt.date]:
+    """Score the unscored months before the audit month: the managers' risk history."""
+    from models.scoring import backfill_scores
+
+    return backfill_scores(con, month, settings, budget=budget)
+
+
 @task(name="score", **COMPUTE)
 def score(con, month: dt.date, settings, run_dir: Path, budget: int | None):
-    """Score the audit month (after the unscored months before it: the managers' risk history)."""
-    from models.scoring import backfill_scores, score_month
+    """Score the audit month: risk score, rank, reasons, alert budget."""
+    from models.scoring import score_month
 
-    backfill_scores(con, month, settings, budget=budget)
     return score_month(con, month, settings, run_dir, budget)
 
 

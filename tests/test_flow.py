@@ -76,8 +76,13 @@ def test_the_ledger_records_each_run_with_inputs_code_settings_counts_and_output
     assert outputs["report"] == monthly["oct_rerun"]["report"] and Path(outputs["flagged_csv"]).exists()
     assert all(runs["finished_at"] >= runs["started_at"])
     timings = json.loads(first["timings"])
-    assert {"ingest", "checks", "features", "score", "cases", "report", "export", "publish", "artifacts"} <= set(timings)
+    steps = {"open warehouse", "ingest", "staging", "checks", "features", "score history", "score", "cases", "report", "export",
+             "publish", "artifacts"}
+    assert set(timings) == steps
     assert all(seconds >= 0 for seconds in timings.values())
+    assert timings["staging"] > 0  # carved out of ingest: the bundle's rows were typed
+    peaks = json.loads(first["peak_rss_mib"])
+    assert set(peaks) == steps and all(mib > 50 for mib in peaks.values())  # a Python process with pandas
 
 
 def test_the_warehouse_keeps_every_month_and_each_month_keeps_one_folder(monthly):

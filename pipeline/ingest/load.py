@@ -9,6 +9,7 @@ conflict (all versions quarantined); across bundles the newest load wins.
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -48,6 +49,7 @@ class IngestResult:
     files: list[FileResult] = field(default_factory=list)
     missing_tables: list[str] = field(default_factory=list)
     staging_rows: dict[str, int] = field(default_factory=dict)
+    staging_seconds: float = 0.0
 
     @property
     def missing_required(self) -> list[str]:
@@ -92,7 +94,9 @@ def ingest_bundle(con: duckdb.DuckDBPyConnection, bundle: Path, encoding: str = 
             result.files = [results[f.name] for f in files]
             _record_loads(con, load_id, result.files)
             say("building staging tables")
+            staging_start = time.perf_counter()
             result.staging_rows = build_staging(con, new_load=load_id)
+            result.staging_seconds = time.perf_counter() - staging_start
             result.missing_tables = [t for t, n in result.staging_rows.items() if n == 0]
             con.execute(
                 "update load_runs set finished_at = now()::timestamp, status = 'ok', missing_tables = ? "

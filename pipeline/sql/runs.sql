@@ -19,9 +19,11 @@ create table if not exists runs (
     cases json,                      -- flagged, new, ongoing, suppressed, case ids
     outputs json,                    -- run folder, report, flagged CSV, scores CSV
     timings json,                    -- seconds per step
+    peak_rss_mib json,               -- peak resident memory of the process per step, MiB
     unmask boolean not null
 );
 
 -- warehouses whose ledger predates a column
 alter table runs add column if not exists load_id integer;
 alter table runs add column if not exists timings json;
+alter table runs add column if not exists peak_rss_mib json;
