@@ -7,6 +7,8 @@ or the environment. Parameters are bound (`$name` in the SQL), never formatted i
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -39,6 +41,7 @@ class FeatureBuild:
     seconds: dict[str, float] = field(default_factory=dict)
     skipped: dict[str, list[str]] = field(default_factory=dict)  # feature -> missing tables
     failed_checks: dict[str, int] = field(default_factory=dict)  # check -> offending rows
+    rebuilt_months: dict[str, list[dt.date]] = field(default_factory=dict)  # per-month model -> months built
 
 
 class FeatureCheckFailed(RuntimeError):
@@ -88,7 +91,7 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
         start = time.perf_counter()
         sql = _sql("sql", model)
         if model in PER_MONTH:
-            _build_per_month(con, model, sql, params)
+            result.rebuilt_months[model] = _build_per_month(con, model, sql, params)
         else:
             con.execute(f"create or replace table {model} as {sql}", _bound(sql, params))
         if model == "int_feature_values" and result.skipped:
@@ -108,16 +111,53 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
     return result
 
 
-def _build_per_month(con: duckdb.DuckDBPyConnection, model: str, sql: str, params: dict) -> None:
-    """One month per statement: bounded memory whatever the history length."""
+def _build_per_month(con: duckdb.DuckDBPyConnection, model: str, sql: str, params: dict) -> list[dt.date]:
+    """One month per statement: bounded memory whatever the history length.
+
+    A month is rebuilt only when what it reads changed: its inputs' rows (a fingerprint
+    per month of int_feature_values and int_feature_support, over the month and its
+    $self_window_months look-back), the parameters or the model's SQL. A monthly bundle
+    that adds a month then rebuilds that month, not the whole history; the result is the
+    same as a rebuild (tests/test_incremental.py).
+    """
     months = [m for (m,) in con.execute(
         "select distinct month from int_feature_values order by month").fetchall()] or [params["as_of"]]
-    for i, month in enumerate(months):
-        bound = _bound(sql, {**params, "score_month": month})
-        if i == 0:
-            con.execute(f"create or replace table {model} as {sql}", bound)
-        else:
-            con.execute(f"insert into {model} {sql}", bound)
+    version = hashlib.sha256(json.dumps(
+        [sql, _bound(sql, {k: v for k, v in params.items() if k != "score_month"})], sort_keys=True,
+        default=str).encode()).hexdigest()[:16]
+    prints = {m: f"{version}:{p}" for m, p in con.execute("""
+        select month, count(*) || ':' || bit_xor(hash(v)) || ':' ||
+               coalesce((select count(*) || ':' || bit_xor(hash(s)) from int_feature_support s
+                         where s.month = v.month), '')
+        from int_feature_values v group by month""").fetchall()}
+    con.execute("create table if not exists feature_month_prints (model varchar, month date, fingerprint varchar)")
+    built = dict(con.execute("select month, fingerprint from feature_month_prints where model = ?",
+                             [model]).fetchall())
+    # forget first: if the build stops half-way, the next one starts from scratch
+    con.execute("delete from feature_month_prints where model = ?", [model])
+    window = params["self_window_months"]
+
+    def stale(month: dt.date) -> bool:
+        look_back = [m for m in prints if 0 <= _months_between(m, month) <= window]
+        return month not in built or any(built.get(m) != prints[m] for m in look_back)
+
+    if built and all(p.startswith(version) for p in built.values()):
+        todo = [m for m in months if stale(m)]
+        con.execute(f"delete from {model} where month in (select unnest($todo::date[])) "
+                    f"or month not in (select unnest($months::date[]))", {"todo": todo, "months": months})
+    else:
+        todo = months
+        con.execute(f"create or replace table {model} as {sql} limit 0",
+                    _bound(sql, {**params, "score_month": months[0]}))
+    for month in todo:
+        con.execute(f"insert into {model} {sql}", _bound(sql, {**params, "score_month": month}))
+    con.executemany("insert into feature_month_prints values (?, ?, ?)",
+                    [[model, m, prints[m]] for m in months if m in prints])
+    return todo
+
+
+def _months_between(earlier: dt.date, later: dt.date) -> int:
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
 
 
 def skipped_features(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:

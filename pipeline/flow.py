@@ -123,6 +123,9 @@ def audit(params: AuditParams) -> dict:
                         "ongoing": cases.ongoing, "suppressed": len(cases.suppressed),
                         "case_ids": list(cases.cases["case_id"])}
 
+        steps.start("checkpoint")  # the run's writes leave the WAL now, not at close: timed and measured
+        con.execute("checkpoint")
+
         steps.start("artifacts")
         rows = case_rows(report)
         t.record_artifacts(summary_markdown(month, run_id, counts, case_summary, ingests, outputs, rows,

@@ -77,7 +77,7 @@ def test_the_ledger_records_each_run_with_inputs_code_settings_counts_and_output
     assert all(runs["finished_at"] >= runs["started_at"])
     timings = json.loads(first["timings"])
     steps = {"open warehouse", "ingest", "staging", "checks", "features", "score history", "score", "cases", "report", "export",
-             "publish", "artifacts"}
+             "publish", "checkpoint", "artifacts"}
     assert set(timings) == steps
     assert all(seconds >= 0 for seconds in timings.values())
     assert timings["staging"] > 0  # carved out of ingest: the bundle's rows were typed

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from bench.split import split_bundle
-from features.build import build_features
+from features.build import build_features, latest_month
 from pipeline.contract import TABLES
 from pipeline.generator import generate_bundle
 from pipeline.ingest import ingest_bundle
@@ -23,17 +23,17 @@ def warehouses(request, tmp_path_factory):
     """(all at once, history then the month) warehouses of one generated bank."""
     tmp = tmp_path_factory.mktemp(f"incremental-{request.param}")
     bundle = tmp / "bundle"
-    generate_bundle(bundle, managers=60, months=4, seed=5, fmt=request.param)
+    generate_bundle(bundle, managers=60, months=8, seed=5, fmt=request.param)
     history, month = split_bundle(bundle, LAST, tmp / "split")
-    cons = []
+    cons, builds = [], []
     for name, bundles in (("whole", [bundle]), ("monthly", [history, month])):
         settings = Settings(warehouse=tmp / f"{name}.duckdb")
         con = connect(settings)
-        for b in bundles:
+        for b in bundles:  # as the monthly flow runs: load, then features up to the newest month
             ingest_bundle(con, b)
-        build_features(con, LAST, settings)
+            builds.append(build_features(con, latest_month(con), settings))
         cons.append(con)
-    yield cons
+    yield (*cons, builds)
     for con in cons:
         con.close()
 
@@ -44,7 +44,7 @@ def _rows(con, table: str, drop: str = "") -> list:
 
 
 def test_the_month_bundle_holds_only_what_changed(warehouses):
-    _whole, monthly = warehouses
+    _whole, monthly, _builds = warehouses
     # the monthly bundle is a small part of the history: events of one month, plus changes
     counts = dict(monthly.execute(
         "select load_id, count(*) from raw_contacts group by all order by 1").fetchall())
@@ -57,19 +57,35 @@ def test_the_month_bundle_holds_only_what_changed(warehouses):
 
 @pytest.mark.parametrize("table", list(TABLES))
 def test_monthly_loads_stage_the_same_rows_as_one_load(warehouses, table):
-    whole, monthly = warehouses
+    whole, monthly, _builds = warehouses
     assert _rows(monthly, f"stg_{table}", "load_id") == _rows(whole, f"stg_{table}", "load_id")
 
 
 def test_monthly_loads_give_the_same_features(warehouses):
-    whole, monthly = warehouses
+    whole, monthly, _builds = warehouses
     assert _rows(monthly, "feat_manager_month") == _rows(whole, "feat_manager_month")
 
 
 def test_staging_after_the_month_equals_a_rebuild(warehouses):
     from features.staging import build_staging
 
-    _whole, monthly = warehouses
+    _whole, monthly, _builds = warehouses
     before = {t: _rows(monthly, f"stg_{t}") for t in TABLES}
     build_staging(monthly)  # from every load's raw rows
     assert {t: _rows(monthly, f"stg_{t}") for t in TABLES} == before
+
+
+def test_the_month_rebuilds_only_the_months_whose_inputs_changed(warehouses):
+    whole, monthly, builds = warehouses
+    everything, history, month = (b.rebuilt_months["feat_feature_scores"] for b in builds)
+    assert history == everything[:-1]  # the first load builds every month it has
+    assert LAST in month and len(month) < len(everything)  # then what the month's bundle touched
+    assert _rows(monthly, "feat_feature_scores") == _rows(whole, "feat_feature_scores")
+
+
+def test_changed_settings_rebuild_every_month(warehouses, tmp_path):
+    _whole, monthly, _builds = warehouses
+    settings = Settings(warehouse=tmp_path / "unused.duckdb", min_support=7)
+    rebuilt = build_features(monthly, LAST, settings).rebuilt_months["feat_feature_scores"]
+    assert rebuilt == sorted(m for (m,) in monthly.execute("select distinct month from feat_feature_scores").fetchall())
+    build_features(monthly, LAST, Settings(warehouse=tmp_path / "unused.duckdb"))  # back, for the other tests
