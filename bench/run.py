@@ -162,14 +162,12 @@ def _last_month(bundle: Path) -> dt.date:
 
 
 def _split(bundle: Path, month: dt.date, split_dir: Path, keep: bool, say) -> tuple[Path, Path]:
-    from bench.split import split_bundle
-
-    if keep and (split_dir / ".complete").exists():
-        return split_dir / "history", split_dir / "month"
-    say(f"split the bundle at {month:%Y-%m}")
-    history, current = split_bundle(bundle, month, split_dir)
-    (split_dir / ".complete").touch()
-    return history, current
+    if not (keep and (split_dir / ".complete").exists()):
+        # in a child: a process forked from a big parent reports the parent's size as its peak
+        say(f"split the bundle at {month:%Y-%m}")
+        run_child("split", str(bundle), f"{month:%Y-%m}", str(split_dir))
+        (split_dir / ".complete").touch()
+    return split_dir / "history", split_dir / "month"
 
 
 def record(result: BenchResult, load: list[tuple[float, ...]]) -> None:

@@ -52,7 +52,7 @@ def split_bundle(bundle: Path, month: dt.date, out: Path) -> tuple[Path, Path]:
         folder.mkdir(parents=True)
     if "'" in str(bundle) + str(out):
         raise ValueError("bundle and output paths must not contain a single quote")
-    con = duckdb.connect(config={"autoinstall_known_extensions": "false"})
+    con = duckdb.connect(config={"autoinstall_known_extensions": "false", "memory_limit": "4GB"})
     cutoff = "'" + month.replace(day=1).isoformat() + "'"
     for table, (keep, then) in AS_OF.items():
         files = sorted(bundle.glob(f"{table}.*"))
@@ -62,13 +62,13 @@ def split_bundle(bundle: Path, month: dt.date, out: Path) -> tuple[Path, Path]:
         reader = (f"read_parquet('{src}')" if fmt == "parquet"
                   else f"read_csv('{src}', all_varchar = true, header = true)")
         cols = [name for name, *_ in con.execute(f"describe select * from {reader}").fetchall()]
-        select = ", ".join(f"{then[c].format(c=cutoff)} as {c}" if c in then else c for c in cols)
-        con.execute(f"create or replace temp table full_rows as select * from {reader}")
-        con.execute(f"create or replace temp table history_rows as "
-                    f"select {select} from full_rows where {keep.format(c=cutoff)}")
+        as_then = {c: then[c].format(c=cutoff) for c in cols if c in then}
+        select = ", ".join(f"{as_then[c]} as {c}" if c in as_then else c for c in cols)
+        kept = f"coalesce({keep.format(c=cutoff)}, false)"
+        # the month's rows: not in the history, or shown differently there (streamed, no set difference)
+        changed = " or ".join([f"not {kept}", *(f"({e}) is distinct from {c}" for c, e in as_then.items())])
         options = "(format parquet)" if fmt == "parquet" else "(format csv, header true)"
-        con.execute(f"copy history_rows to '{history / src.name}' {options}")
-        con.execute(f"copy (select * from full_rows except all select * from history_rows) "
-                    f"to '{current / src.name}' {options}")
+        con.execute(f"copy (select {select} from {reader} where {kept}) to '{history / src.name}' {options}")
+        con.execute(f"copy (select * from {reader} where {changed}) to '{current / src.name}' {options}")
     con.close()
     return history, current

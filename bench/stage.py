@@ -2,6 +2,7 @@
 
 Usage: python -m bench.stage generate OUT MANAGERS MONTHS FORMAT SEED
        python -m bench.stage flow BUNDLE DB OUT     (the audit flow; prints the ledger's figures)
+       python -m bench.stage split BUNDLE YYYY-MM OUT  (history + month bundles, bench/split.py)
        python -m bench.stage ingest BUNDLE DB
        python -m bench.stage features DB
        python -m bench.stage score DB OUT_DIR
@@ -28,6 +29,13 @@ def main(argv: list[str]) -> dict:
         out, managers, months, fmt, seed = Path(argv[1]), int(argv[2]), int(argv[3]), argv[4], int(argv[5])
         summary = generate_bundle(out, managers=managers, months=months, seed=seed, fmt=fmt)
         return {"rows": sum(summary.rows.values())}
+    if stage == "split":
+        import datetime as dt
+
+        from bench.split import split_bundle
+
+        history, month = split_bundle(Path(argv[1]), dt.date.fromisoformat(argv[2] + "-01"), Path(argv[3]))
+        return {"rows": sum(1 for _ in month.iterdir())}
     if stage == "flow":
         return flow_stage(Path(argv[1]), Path(argv[2]), Path(argv[3]))
     if stage == "ingest":
