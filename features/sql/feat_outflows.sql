@@ -60,7 +60,8 @@ elderly_stats as (
     select
         manager_id,
         month,
-        sum(amount) filter (where age >= $elderly_age::integer) / nullif(sum(amount), 0) as elderly_outflow_share
+        sum(amount) filter (where age >= $elderly_age::integer) / nullif(sum(amount), 0) as elderly_outflow_share,
+        count(*) as outflows
     from outflows
     group by all
 ),
@@ -109,7 +110,8 @@ final as (
         coalesce(l.matured_deals, 0) as matured_deals,
         coalesce(l.leaked_deals, 0) as leaked_deals,
         l.leaked_deals / nullif(l.matured_deals, 0) as maturity_leakage_rate,
-        e.elderly_outflow_share
+        e.elderly_outflow_share,
+        coalesce(e.outflows, 0) as outflows
     from keys k
     left join shared_stats s using (manager_id, month)
     left join leakage l using (manager_id, month)

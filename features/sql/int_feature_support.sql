@@ -1,7 +1,10 @@
 -- int_feature_support: one row per manager_id × month × share feature: how many events the
 -- share is computed from. A share from a handful of events says little (one sale without a
 -- recording out of one sale is "100%"), so feat_feature_scores gives no z-score below
--- min_support events (settings). Features not listed here (counts, book-wide rates) always count.
+-- min_support events (settings). The support of a share is its denominator: sales, closed
+-- deals, matured deals, lost customers, logged contacts, outflows, customers in the book
+-- (a book emptied by a branch consolidation leaves shares of one or two events, measured:
+-- such decoys in the alert budget at 20,000 managers 9 → 7). Counts always count.
 with sales as (
     select * from feat_sales
 ),
@@ -12,6 +15,10 @@ outflows as (
 
 attrition as (
     select * from feat_attrition
+),
+
+contacts as (
+    select * from feat_contacts
 ),
 
 -- the *_3m shares add their events over the month and the two before, like the shares
@@ -45,6 +52,14 @@ final as (
     select manager_id, month, 'maturity_leakage_rate_3m', matured_deals_3m from outflows_3m
     union all
     select manager_id, month, 'dark_churn_share', lost_customers from attrition
+    union all
+    select manager_id, month, 'offhours_contact_share', contacts from contacts
+    union all
+    select manager_id, month, 'elderly_outflow_share', outflows from outflows
+    union all
+    select manager_id, month, 'churn_rate', book_size from attrition
+    union all
+    select manager_id, month, 'churned_aum_share', book_size from attrition
 )
 
 select * from final
