@@ -121,12 +121,27 @@ class Chunk:
         c = self.customers
         m = self.managers
         c["loss_off"] = np.where(c["loss_off"] < self.win.n_days, c["loss_off"], NEVER)
+        self._after_opening()
         exit_off = ((m["exit_date"].to_numpy() - self.win.start) / DAY)
         m["exit_off"] = np.where(np.isnan(exit_off), NEVER, exit_off).astype(np.int64)
         tables = self.activity_tables()  # first: edits change the customers' current phone
         tables.update({"managers": self._managers_table(), "customers": self._customers_table(),
                        "assignments": self._assignments_table()})
         return tables
+
+    def _after_opening(self) -> None:
+        """Stories can move a customer's opening date (a new manager's book) or hand over a
+        book that includes customers opened after the handover: nothing happens to a
+        customer before it opens (no closing, drop or spell ending before the opening)."""
+        c = self.customers
+        opened_off = ((c["opened_at"].to_numpy() - self.win.start) / DAY).astype(np.int64)
+        for column in ("loss_off", "drop_off"):
+            c[column] = np.where(c[column].to_numpy() <= opened_off, NEVER, c[column].to_numpy())
+        # opened after the handover: the new owner's customer from the start
+        late = (c["new_owner"].to_numpy() >= 0) & (c["reassign_off"].to_numpy() <= opened_off)
+        c.loc[late, "owner"] = c.loc[late, "new_owner"]
+        c.loc[late, "new_owner"] = -1
+        c.loc[late, "reassign_off"] = NEVER
 
     def _managers_table(self) -> pd.DataFrame:
         return self.managers[["manager_id", "manager_name", "branch_id", "tier", "hire_date", "exit_date", "phone"]]
