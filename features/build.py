@@ -17,12 +17,17 @@ import duckdb
 
 from features.calendar import build_calendar
 from features.catalog import CATALOG, FEATURE_NAMES, skipped_families
-from features.staging import install_macros
+from features.staging import EVERYTHING, install_macros
 from pipeline.contract import OPTIONAL_TABLES
 
 # Dependency order: each model reads only stg_* tables and the models before it.
 # models built one month at a time (their SQL takes $score_month)
 PER_MONTH = {"feat_feature_scores"}
+# rebuilt whole every time: small, or not by month (a customer's first loss), or a month's
+# rows depend on rows of any date (an edit to a number some other customer ever had)
+WHOLE = {"int_months", "int_manager_month", "int_customer_loss", "int_customer_numbers", "feat_edits"}
+# the others have a month column and take $since: they compute the months from $since on,
+# which replace the table's rows from then (see _since)
 MODELS = [
     "int_months", "int_manager_month", "int_customer_loss", "int_book_month", "int_customer_numbers",
     "feat_attrition", "feat_contacts", "feat_outflows", "feat_edits", "feat_sales", "feat_complaints",
@@ -42,6 +47,7 @@ class FeatureBuild:
     skipped: dict[str, list[str]] = field(default_factory=dict)  # feature -> missing tables
     failed_checks: dict[str, int] = field(default_factory=dict)  # check -> offending rows
     rebuilt_months: dict[str, list[dt.date]] = field(default_factory=dict)  # per-month model -> months built
+    since: dt.date | None = None  # month-by-month models rebuilt from this month on (None: whole)
 
 
 class FeatureCheckFailed(RuntimeError):
@@ -87,13 +93,24 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
         "feature_names": FEATURE_NAMES,
         "min_scales": [f.min_scale for f in CATALOG],
     }
+    version = _version(params, result.skipped)
+    params["since"] = _since(con, version, as_of, settings)
+    result.since = None if params["since"] == EVERYTHING else params["since"]
+    con.execute("set variable feature_since = $since::date", {"since": params["since"]})
+    # forget first: a build that stops half-way leaves a full rebuild to the next one
+    con.execute("create or replace table feature_build_state (version varchar, as_of date)")
     for model in MODELS:
         start = time.perf_counter()
         sql = _sql("sql", model)
         if model in PER_MONTH:
             result.rebuilt_months[model] = _build_per_month(con, model, sql, params)
-        else:
+        elif model in WHOLE or result.since is None:
             con.execute(f"create or replace table {model} as {sql}", _bound(sql, params))
+        else:
+            con.execute(f"delete from {model} where month >= $since or month > $as_of",
+                        {"since": params["since"], "as_of": as_of})
+            if params["since"] <= as_of:
+                con.execute(f"insert into {model} by name {sql}", _bound(sql, params))
         if model == "int_feature_values" and result.skipped:
             # a feature whose table is missing is unknown, not zero
             sets = ", ".join(f"{name} = null" for name in result.skipped if name in FEATURE_NAMES)
@@ -108,7 +125,46 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
     if result.failed_checks:
         raise FeatureCheckFailed(
             "feature checks failed: " + ", ".join(f"{k} ({v} rows)" for k, v in result.failed_checks.items()))
+    con.execute("insert into feature_build_state values (?, ?)", [version, as_of])
+    con.execute("delete from stg_changes")
     return result
+
+
+def _version(params: dict, skipped: dict) -> str:
+    """What the feature tables were built with besides the data: the models' SQL, the
+    parameters (not the audit month) and the features the data cannot support."""
+    sql = [_sql("sql", m) for m in MODELS] + [resources.files("features").joinpath(
+        "staging", "macros.sql").read_text(encoding="utf-8")]
+    fixed = {k: v for k, v in params.items() if k not in ("as_of", "since")}
+    return hashlib.sha256(json.dumps([sql, fixed, sorted(skipped)], sort_keys=True, default=str)
+                          .encode()).hexdigest()[:16]
+
+
+def _since(con: duckdb.DuckDBPyConnection, version: str, as_of: dt.date, settings) -> dt.date:
+    """The first month to rebuild: EVERYTHING unless the tables were built by this version,
+    then the earliest month the staged changes since that build reach (stg_changes) —
+    minus the longest look-forward of any feature: a loss, an exit, a maturity or a
+    handover counts in the months up to that many days before it — and the months past
+    the last build's audit month."""
+    tables = {t for (t,) in con.execute(
+        "select table_name from duckdb_tables() where not temporary").fetchall()}
+    if "feature_build_state" not in tables or not set(MODELS) <= tables:
+        return EVERYTHING
+    built = con.execute("select version, as_of from feature_build_state").fetchall()
+    if len(built) != 1 or built[0][0] != version:
+        return EVERYTHING
+    froms = [_next_month(built[0][1])]
+    if "stg_changes" in tables:
+        (changed,) = con.execute("select min(changed_from) from stg_changes").fetchall()[0]
+        if changed is not None:
+            margin = 7 + max(settings.reassign_loss_days, settings.exit_window_days,
+                             settings.maturity_window_days, settings.dark_days)
+            froms.append(max(changed - dt.timedelta(days=margin), EVERYTHING).replace(day=1))
+    return min(min(froms), _next_month(as_of))
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
 def _build_per_month(con: duckdb.DuckDBPyConnection, model: str, sql: str, params: dict) -> list[dt.date]:

@@ -165,7 +165,8 @@ def features(
         con.close()
     if as_json:
         sys.stdout.write(json.dumps({"as_of": result.as_of.isoformat()[:7], "rows": result.rows,
-                                     "seconds": result.seconds, "skipped": result.skipped}) + "\n")
+                                     "seconds": result.seconds, "skipped": result.skipped,
+                                     "rebuilt_from": result.since and result.since.isoformat()[:7]}) + "\n")
         return
     table = Table(title=f"Features as of {result.as_of:%Y-%m} in {db}")
     for col in ("model", "rows", "seconds"):
@@ -173,6 +174,8 @@ def features(
     for model, n in result.rows.items():
         table.add_row(model, f"{n:,}", f"{result.seconds[model]:.1f}")
     out.print(table)
+    out.print("  every month rebuilt" if result.since is None else
+              f"  months from {result.since:%Y-%m} rebuilt (what the loads since the last build changed)")
     for feature, tables in result.skipped.items():
         out.print(f"  skipped {feature}: no {', '.join(tables)} table in the warehouse")
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from bench.split import split_bundle
-from features.build import build_features, latest_month
+from features.build import MODELS, build_features, latest_month
 from pipeline.contract import TABLES
 from pipeline.generator import generate_bundle
 from pipeline.ingest import ingest_bundle
@@ -86,6 +86,44 @@ def test_the_month_rebuilds_only_the_months_whose_inputs_changed(warehouses):
 def test_changed_settings_rebuild_every_month(warehouses, tmp_path):
     _whole, monthly, _builds = warehouses
     settings = Settings(warehouse=tmp_path / "unused.duckdb", min_support=7)
-    rebuilt = build_features(monthly, LAST, settings).rebuilt_months["feat_feature_scores"]
+    build = build_features(monthly, LAST, settings)
+    assert build.since is None  # every month-by-month model rebuilt whole
+    rebuilt = build.rebuilt_months["feat_feature_scores"]
     assert rebuilt == sorted(m for (m,) in monthly.execute("select distinct month from feat_feature_scores").fetchall())
     build_features(monthly, LAST, Settings(warehouse=tmp_path / "unused.duckdb"))  # back, for the other tests
+
+
+def test_the_month_rebuilds_features_from_its_earliest_change_on(warehouses):
+    whole, monthly, builds = warehouses
+    everything, history, month = builds
+    assert everything.since is None and history.since is None  # a first build is whole
+    first = monthly.execute("select min(month) from int_months").fetchall()[0][0]
+    # the month's rows reach back (late-logged contacts, a closing, a look-forward margin)
+    assert month.since is not None and first < month.since <= LAST
+    for model in MODELS:
+        assert _rows(monthly, model) == _rows(whole, model), model
+    assert monthly.execute("select count(*) from stg_changes").fetchall()[0][0] == 0  # consumed
+
+
+CUSTOMER = "('A', 'a', '1', date '1950-01-01', 'mass', date '2020-01-05', {closed}, {load})"
+
+
+@pytest.mark.parametrize(("new_row", "changed_from"), [
+    (CUSTOMER.format(closed="null", load=2), None),  # the same row again: nothing changed
+    (CUSTOMER.format(closed="date '2026-10-03'", load=2), dt.date(2026, 10, 3)),  # closed: from then
+    (CUSTOMER.replace("1950", "1951").format(closed="null", load=2), dt.date(2020, 1, 5)),  # birth: from opening
+    (CUSTOMER.replace("'A'", "'B'").replace("2020-01-05", "2026-10-09").format(closed="null", load=2),
+     dt.date(2026, 10, 9)),  # a new customer: from its opening
+])
+def test_a_load_records_the_first_day_it_changes(new_row, changed_from):
+    import duckdb
+
+    from features.staging import _changed_from_sql
+
+    con = duckdb.connect()
+    con.execute("create table stg_customers (customer_id varchar, customer_name varchar, phone varchar, "
+                "birth_date date, segment varchar, opened_at date, closed_at date, load_id integer)")
+    con.execute("insert into stg_customers values " + CUSTOMER.format(closed="null", load=1))
+    con.execute("create temp table _stg_new as select * from stg_customers limit 0")
+    con.execute("insert into _stg_new values " + new_row)
+    assert con.execute(_changed_from_sql("customers")).fetchall() == [(changed_from,)]

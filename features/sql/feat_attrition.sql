@@ -1,11 +1,12 @@
 -- feat_attrition: one row per manager_id × month (employed months): book size and the
 -- attrition features of families 1, 4 (going dark) and 7 (exit, reassignment).
+-- The months from $since on (features/build.py keeps the earlier ones).
 with manager_months as (
-    select * from int_manager_month
+    select * from int_manager_month where month >= $since::date
 ),
 
 book as (
-    select * from int_book_month
+    select * from int_book_month where month >= $since::date
 ),
 
 losses as (

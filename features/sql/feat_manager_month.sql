@@ -1,13 +1,16 @@
 -- feat_manager_month: one row per manager_id × month employed: peer-group keys, book size,
 -- every catalogue feature, and for each feature <name>_peer_z and <name>_self_z
 -- (see feat_feature_scores for how groups, zero spread and short history are handled).
+-- The months from the variable feature_since on (features/build.py sets it and keeps the
+-- earlier months): a PIVOT statement cannot take parameters.
 with wide as (
-    select * from int_feature_values
+    select * from int_feature_values where month >= getvariable('feature_since')
 ),
 
 -- PIVOT reads the table directly (it cannot pivot a CTE inside create-table-as)
 z as (
-    pivot (select manager_id, month, feature, peer_z, self_z from feat_feature_scores)
+    pivot (select manager_id, month, feature, peer_z, self_z from feat_feature_scores
+           where month >= getvariable('feature_since'))
     on feature using first(peer_z) as peer_z, first(self_z) as self_z
     group by manager_id, month
 ),

@@ -1,8 +1,9 @@
 -- feat_outflows: one row per manager_id × month with outflows or maturities: counterparty
 -- concentration (family 2), maturity leakage (3) and the elderly share of outflows (8).
 -- An outflow belongs to the manager who owned the customer on the day it left.
+-- The months from $since on (features/build.py keeps the earlier ones).
 with months as (
-    select * from int_months
+    select * from int_months where month >= $since::date
 ),
 
 outflows as (
@@ -20,6 +21,8 @@ outflows as (
      and (s.end_date is null or s.end_date > t.transfer_at::date)
     left join stg_customers c on c.customer_id = t.customer_id
     where t.direction = 'out'
+      -- the first month's shared-counterparty window starts this many months before it
+      and t.transfer_at >= $since::date - to_months($shared_counterparty_months::integer - 1)
 ),
 
 -- customers per counterparty over the month and the ($shared_counterparty_months - 1) before
@@ -70,7 +73,7 @@ matured as (
     select d.*
     from stg_deals d
     where d.status = 'won' and d.maturity_date is not null
-      and d.maturity_date <= last_day($as_of::date)
+      and d.maturity_date <= last_day($as_of::date) and d.maturity_date >= $since::date
 ),
 
 leakage as (
@@ -116,6 +119,7 @@ final as (
     left join shared_stats s using (manager_id, month)
     left join leakage l using (manager_id, month)
     left join elderly_stats e using (manager_id, month)
+    where k.month >= $since::date
 )
 
 select * from final

@@ -1,12 +1,14 @@
 -- feat_sales: one row per manager_id × month with closed deals: won wealth/insurance/fund
 -- sales without a recording id (双录), and deals lost or cancelled after reaching
--- the proposal or negotiation stage.
+-- the proposal or negotiation stage. The months from $since on (features/build.py keeps
+-- the earlier ones).
 with deals as (
     select
         *,
         date_trunc('month', coalesce(closed_at, created_at))::date as month
     from stg_deals
     where status in ('won', 'lost', 'cancelled')
+      and coalesce(closed_at, created_at) >= $since::date
 ),
 
 final as (

@@ -1,11 +1,12 @@
 -- int_book_month: one row per manager_id × customer_id × month: the customer was the
 -- manager's at month start (open, not yet lost), with the previous month-end AUM.
+-- The months from $since on (features/build.py keeps the earlier ones).
 with spells as (
     select * from stg_assignments
 ),
 
 months as (
-    select * from int_months
+    select * from int_months where month >= $since::date
 ),
 
 customers as (

@@ -5,6 +5,7 @@
 -- deals, matured deals, lost customers, logged contacts, outflows, customers in the book
 -- (a book emptied by a branch consolidation leaves shares of one or two events, measured:
 -- such decoys in the alert budget at 20,000 managers 9 → 7). Counts always count.
+-- The months from $since on (features/build.py keeps the earlier ones).
 with sales as (
     select * from feat_sales
 ),
@@ -62,4 +63,4 @@ final as (
     select manager_id, month, 'churned_aum_share', book_size from attrition
 )
 
-select * from final
+select * from final where month >= $since::date

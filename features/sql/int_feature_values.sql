@@ -2,7 +2,8 @@
 -- and every catalogue feature. Counts default to 0; shares stay NULL when undefined
 -- (nothing to divide by); features of a missing optional table are set NULL by the runner.
 -- The *_3m features sum the month and the two before: a drain spread over weeks is small in
--- any one month and plain over three.
+-- any one month and plain over three. The months from $since on (features/build.py keeps
+-- the earlier ones); the windows read the months before.
 with manager_months as (
     select * from int_manager_month
 ),
@@ -62,6 +63,7 @@ final as (
     select * exclude (lost_customers, lost_aum, book_aum, matured_deals, leaked_deals,
                       recordable_sales, unrecorded_sales)
     from windowed
+    where month >= $since::date
 )
 
 select * from final

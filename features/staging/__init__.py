@@ -7,11 +7,15 @@ exactly the value staging produces.
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
 
 import duckdb
 
-from pipeline.contract import TABLES
+from pipeline.contract import DATE, MONTH, TABLES, TIMESTAMP
+
+# changed_from of a rebuilt table: every month may have changed
+EVERYTHING = dt.date(1900, 1, 1)
 
 
 def sql_text(name: str) -> str:
@@ -33,6 +37,7 @@ def build_staging(con: duckdb.DuckDBPyConnection, tables: list[str] | None = Non
     Without it, or when stg_ is missing or already holds that load, the table is rebuilt.
     """
     install_macros(con)
+    con.execute("create table if not exists stg_changes (table_name varchar, changed_from date)")
     counts = {}
     for name in tables or list(TABLES):
         sql = sql_text(f"stg_{name}.sql")
@@ -40,6 +45,7 @@ def build_staging(con: duckdb.DuckDBPyConnection, tables: list[str] | None = Non
             _upsert(con, name, sql, new_load)
         else:
             con.execute(f"create or replace table stg_{name} as {sql}", {"since_load": 0})
+            con.execute("insert into stg_changes values (?, ?)", [name, EVERYTHING])
         counts[name] = con.execute(f"select count(*) from stg_{name}").fetchall()[0][0]
     return counts
 
@@ -58,6 +64,45 @@ def _upsert(con: duckdb.DuckDBPyConnection, name: str, sql: str, new_load: int) 
     if con.execute("select count(*) from _stg_new").fetchall()[0][0]:
         # keys compare null-safely, as the model's partition by does
         match = " and ".join(f"stg_{name}.{c} is not distinct from n.{c}" for c in TABLES[name].key)
+        con.execute("insert into stg_changes select ?, changed_from from (" + _changed_from_sql(name) + ") "
+                    "where changed_from is not null", [name])
         con.execute(f"delete from stg_{name} using _stg_new n where {match}")
         con.execute(f"insert into stg_{name} select * from _stg_new")
     con.execute("drop table _stg_new")
+
+
+def event_columns(name: str) -> list[str]:
+    """The columns that place a row in time (dates of events, not of birth)."""
+    return [c.name for c in TABLES[name].columns if c.kind in (DATE, TIMESTAMP, MONTH) and not c.personal]
+
+
+def _changed_from_sql(name: str) -> str:
+    """The earliest day the rows of _stg_new change stg_<name> from, for the feature build
+    (features/build.py rebuilds the months from there on). A new row changes things from
+    its earliest event date; a row that only moves event dates (a closing date set, a
+    spell ended) from the earlier of the old and new dates; any other change (a branch,
+    a status, a birth date) from the row's earliest event date, old or new. Every
+    feature reads a row from its event dates on, or looks back from them: look-forward
+    windows are the feature build's margin."""
+    table = TABLES[name]
+    events = event_columns(name)
+    others = [c for c in table.column_names if c not in events and c not in table.key]
+    if not events:
+        return f"select date '{EVERYTHING}' as changed_from from _stg_new limit 1"
+
+    def least(cols: list[str]) -> str:
+        return f"least({', '.join(cols)})" if len(cols) > 1 else cols[0]
+
+    match = " and ".join(f"o.{c} is not distinct from n.{c}" for c in table.key)
+    new_from = least([f"n.{c}::date" for c in events])
+    any_from = least([f"{t}.{c}::date" for c in events for t in ("n", "o")])
+    moved = least([f"case when o.{c} is distinct from n.{c} then least(o.{c}, n.{c})::date end" for c in events])
+    other_changed = " or ".join(f"o.{c} is distinct from n.{c}" for c in others) or "false"
+    return f"""
+        select min(case
+            when o._found is null then coalesce({new_from}, date '{EVERYTHING}')
+            when {other_changed} then coalesce({any_from}, date '{EVERYTHING}')
+            else {moved}
+        end) as changed_from
+        from _stg_new n
+        left join (select *, true as _found from stg_{name}) o on {match}"""
