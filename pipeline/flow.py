@@ -14,7 +14,6 @@ from pipeline.runtime import prefect_defaults
 prefect_defaults()  # before Prefect reads its settings
 
 import shutil  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from prefect import flow, get_run_logger  # noqa: E402

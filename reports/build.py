@@ -150,6 +150,9 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
     frames = load_evidence(con, list(cases_df["manager_id"]), as_of, settings)
     peers = con.execute(_sql("peer_comparison"), {"as_of": as_of}).df()
     history = con.execute(_sql("score_history"), {"as_of": as_of}).df()
+    # split by manager once, not filtered per case
+    peers_of = dict(tuple(peers.groupby("manager_id", sort=False)))
+    history_of = dict(tuple(history.groupby("manager_id", sort=False)))
 
     cases, pages = [], []
     for row in cases_df.itertuples(index=False):
@@ -168,7 +171,7 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
         backs: dict[str, list[str]] = {}
         for r in reasons:
             backs.setdefault(r.evidence, []).append(r.label)
-        mine = peers[peers["manager_id"] == mid].set_index("feature")
+        mine = peers_of.get(mid, peers.iloc[:0]).set_index("feature")
         reason_features = {r.feature for r in reasons}
         feature_rows = [
             FeatureRow(getattr(f, label), f.family, format_value(f.name, mine.at[f.name, "value"]),
@@ -177,7 +180,7 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
                        _z(mine.at[f.name, "peer_z"]), _z(mine.at[f.name, "self_z"]), f.name in reason_features)
             for f in CATALOG if f.name in mine.index]
         feature_rows.sort(key=lambda fr: not fr.is_reason)
-        hist = history[history["manager_id"] == mid]
+        hist = history_of.get(mid, history.iloc[:0])
         points = [(pd.Timestamp(h.month).strftime("%Y-%m"), float(h.risk_score), bool(h.flagged))
                   for h in hist.itertuples(index=False)]
         pages.append(ManagerPage(

@@ -112,30 +112,32 @@ def _add_months(d: dt.date, n: int) -> dt.date:
     return dt.date(d.year + y, m + 1, 1)
 
 
-def load_evidence(con: duckdb.DuckDBPyConnection, managers: list[str], as_of: dt.date, settings) -> dict[str, pd.DataFrame]:
-    """Every evidence query for the reported managers: kind -> rows (all of them)."""
+def load_evidence(con: duckdb.DuckDBPyConnection, managers: list[str], as_of: dt.date,
+                  settings) -> dict[str, dict[str, pd.DataFrame]]:
+    """Every evidence query for the reported managers: query -> manager -> rows (all of them).
+    Split by manager once: filtering every frame for every manager cost 38 ms a manager."""
     start, end = evidence_window(as_of, settings.score_window_months)
     params = {"window_start": start, "window_end": end, "reassign_loss_days": settings.reassign_loss_days,
               "maturity_window_days": settings.maturity_window_days, "elderly_age": settings.elderly_age,
               "business_start": settings.business_start.isoformat(), "lag_days_min": 1.0,
               "business_end": settings.business_end.isoformat()}
-    frames: dict[str, pd.DataFrame] = {}
+    frames: dict[str, dict[str, pd.DataFrame]] = {}
     # staging tables always exist (empty when the bundle lacks the optional table): no guards
     for sql_name in sorted({k.sql for k in KINDS.values()}):
         sql = resources.files("reports").joinpath("sql", f"{sql_name}.sql").read_text(encoding="utf-8")
-        frames[sql_name] = con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}).df()
+        frame = con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}).df()
+        frames[sql_name] = dict(tuple(frame.groupby("manager_id", sort=False)))
     return frames
 
 
-def tables_for(manager: str, frames: dict[str, pd.DataFrame], t: Words, masker: Masker,
+def tables_for(manager: str, frames: dict[str, dict[str, pd.DataFrame]], t: Words, masker: Masker,
                labels: dict[str, list[str]]) -> list[EvidenceTable]:
     """The manager's evidence tables, those backing a reason first (in reason order)."""
     out = []
     for kind, spec in KINDS.items():
-        frame = frames.get(spec.sql)
-        if frame is None or frame.empty:
+        rows = frames.get(spec.sql, {}).get(manager)
+        if rows is None:
             continue
-        rows = frame[frame["manager_id"] == manager]
         if spec.where:
             rows = rows[rows[spec.where[0]] == spec.where[1]]
         if rows.empty:
@@ -153,11 +155,10 @@ def tables_for(manager: str, frames: dict[str, pd.DataFrame], t: Words, masker: 
     return out
 
 
-def counts_for(manager: str, frames: dict[str, pd.DataFrame]) -> dict[str, float]:
+def counts_for(manager: str, frames: dict[str, dict[str, pd.DataFrame]]) -> dict[str, float]:
     """The evidence counts compliance exports with each case."""
     def rows(sql: str) -> pd.DataFrame:
-        f = frames.get(sql)
-        return f[f["manager_id"] == manager] if f is not None and not f.empty else pd.DataFrame()
+        return frames.get(sql, {}).get(manager, pd.DataFrame())
     lost = rows("evidence_lost_customers")
     shared = rows("evidence_counterparties")
     deals = rows("evidence_deals")
