@@ -22,7 +22,13 @@ import numpy as np
 import pandas as pd
 
 from features.catalog import BY_NAME, FEATURE_NAMES
-from models.detectors import ControlPoints, ECODDetector, Ensemble, IForestDetector
+from models.detectors import (
+    ControlPoints,
+    ECODDetector,
+    ECODTailDetector,
+    Ensemble,
+    IForestDetector,
+)
 from pipeline.files import atomic_path, write_bytes_atomic
 
 KINDS = ("peer_z_max", "self_z_max")
@@ -57,6 +63,7 @@ def build_model(detector: str, seed: int) -> Ensemble:
     members = {
         "iforest": ("iforest", IForestDetector(random_state=seed), 1.0),
         "ecod": ("ecod", ECODDetector(), 1.0),
+        "ecod_tail": ("ecod_tail", ECODTailDetector(), 1.0),
         "control": ("control", ControlPoints(weights=tuple(1.0 if k == "peer_z_max" else 0.5
                                                              for _ in FEATURE_NAMES for k in KINDS)), 1.0),
     }

@@ -204,7 +204,7 @@ def score(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Audit month YYYY-MM (default: newest).")] = None,
     budget: Annotated[int | None, typer.Option(help="Alert budget: flag the top K (default 1%, at least 10).")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run folder (default reports/out/<month>).")] = None,
-    detector: Annotated[str | None, typer.Option(help="ecod, iforest, control, ensemble, ecod+control.")] = None,
+    detector: Annotated[str | None, typer.Option(help="ecod_tail, ecod, iforest, control, ensemble, ecod+control.")] = None,
 ) -> None:
     """Score the audit month: risk score 0-100, rank, reasons; flag the alert budget."""
     from models.scoring import score_month

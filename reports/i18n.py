@@ -194,11 +194,12 @@ _WORDS: dict[str, tuple[str, str]] = {
     # method page
     "method_detector_text": (
         "无监督异常检测：对审计月及前两个月每项特征的同组偏离与自身偏离（稳健 z 分数，仅计可疑方向）"
-        "拟合 pyod ECOD 模型，风险分为 0–100 的百分位。原因取自 ECOD 对每个特征的尾部分数（各项相加即为总分），"
+        "拟合 pyod ECOD 模型，只计显著的尾部分数（按特征离散度缩放），风险分为 0–100 的百分位。原因取自每个特征的这一分数（各项相加即为总分），"
         "且该特征本身的偏离至少为 1。",
         "Unsupervised anomaly detection: pyod's ECOD is fitted on every feature's peer and self deviation "
-        "(robust z-scores, suspicious direction only) over the audit month and the two before; the risk score "
-        "is its 0-100 percentile. Reasons are ECOD's per-feature tail scores (they add up to the score), "
+        "(robust z-scores, suspicious direction only) over the audit month and the two before; only significant "
+        "tail scores count, scaled by each feature's spread, and the risk score is the 0-100 percentile of their "
+        "sum. Reasons are the per-feature terms (they add up to the score), "
         "quoted only when the feature itself deviates by at least 1."),
     "method_budget_text": (
         "每月预警排名最高的 {k} 名客户经理（共评分 {n} 名；默认 1%，至少 10 名）；被暂停的客户经理让位于后续排名。",
