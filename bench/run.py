@@ -15,6 +15,7 @@ Results are appended to bench/results.md with the machine and the date.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -102,14 +103,14 @@ def run_bench(managers: int, months: int, fmt: str, workdir: Path, keep: bool, i
               seed: int = 7, say=print) -> BenchResult:
     bundle = workdir / f"{fmt}-{managers}x{months}-seed{seed}"
     result = BenchResult(managers, months, fmt)
-    if (bundle / ".complete").exists() and keep:
+    if keep and _cached(bundle):
         say(f"reusing cached bundle {bundle}")
     else:
         shutil.rmtree(bundle, ignore_errors=True)
         say(f"generate {managers:,} managers × {months} months ({fmt})")
         seconds, peak, doc = run_child("generate", str(bundle), str(managers), str(months), fmt, str(seed))
         result.generate = StageResult("generate", seconds, doc["rows"], peak)
-        (bundle / ".complete").touch()
+        _mark_complete(bundle)
     db, out = workdir / f"bench-{managers}x{months}.duckdb", workdir / f"bench-{managers}x{months}-runs"
     load = [os.getloadavg()]
     try:
@@ -164,12 +165,31 @@ def _last_month(bundle: Path) -> dt.date:
 
 
 def _split(bundle: Path, month: dt.date, split_dir: Path, keep: bool, say) -> tuple[Path, Path]:
-    if not (keep and (split_dir / ".complete").exists()):
+    if not (keep and _cached(split_dir)):
         # in a child: a process forked from a big parent reports the parent's size as its peak
         say(f"split the bundle at {month:%Y-%m}")
         run_child("split", str(bundle), f"{month:%Y-%m}", str(split_dir))
-        (split_dir / ".complete").touch()
+        _mark_complete(split_dir)
     return split_dir / "history", split_dir / "month"
+
+
+def generator_version() -> str:
+    """A hash of the generator's and the splitter's code: a cached bundle made by other code
+    is other data (a fixed generator bug changed every bundle), so it is not reused."""
+    sources = sorted(Path(__file__).parents[1].joinpath("pipeline", "generator").glob("*.py"))
+    digest = hashlib.sha256()
+    for path in [*sources, Path(__file__).with_name("split.py")]:
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cached(folder: Path) -> bool:
+    marker = folder / ".complete"
+    return marker.exists() and marker.read_text(encoding="utf-8").strip() == generator_version()
+
+
+def _mark_complete(folder: Path) -> None:
+    (folder / ".complete").write_text(generator_version() + "\n", encoding="utf-8")
 
 
 def record(result: BenchResult, load: list[tuple[float, ...]]) -> None:
