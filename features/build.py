@@ -76,7 +76,7 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
     result = FeatureBuild(as_of)
     # fetchall, not fetchone: DuckDB 2 refuses register() while a result is unfinished
     first, last = con.execute("select min(contact_at)::date, max(contact_at)::date from stg_contacts").fetchall()[0]
-    end = (as_of.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    end = _next_month(as_of) - dt.timedelta(days=1)
     build_calendar(con, min(first or as_of, as_of) - dt.timedelta(days=31), max(last or end, end))
     result.skipped = skipped_features(con)
     params = {

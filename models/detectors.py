@@ -75,15 +75,14 @@ class ECODTailDetector(BaseEstimator):
         self.background = background
 
     def fit(self, X: np.ndarray):
-        self.model_ = ECOD(n_jobs=1).fit(X)
-        spread = np.asarray(self.model_.O).std(axis=0)  # the training tail scores
+        self.ecod_ = ECODDetector().fit(X)
+        spread = np.asarray(self.ecod_.model_.O).std(axis=0)  # the tail scores of the fit
         self.scale_ = np.where(spread > 0, spread, 1.0)
         return self
 
     def explain(self, X: np.ndarray) -> np.ndarray:
         """Per-case, per-feature contributions: rows sum to decision_function(X)."""
-        self.model_.decision_function(X)
-        tails = np.asarray(self.model_.O[-len(X):])
+        tails = self.ecod_.explain(X)
         weight = np.minimum(1.0, np.asarray(X, dtype=float) / self.z_full) if self.z_full > 0 else 1.0
         return np.maximum(0.0, tails - self.threshold) / self.scale_ * weight + self.background * tails
 

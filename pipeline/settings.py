@@ -43,8 +43,8 @@ class Settings(BaseModel):
     min_support: int = Field(4, description="a share from fewer events than this gets no z-score")
     # Scoring
     # ecod_tail: ECOD's tail scores beyond -log p = 2.5, scaled per column, z below 2 in proportion
-    # (models/detectors.py). 2,000 managers, tuning seeds 31-40: AP 0.859 -> 0.901, recall@K 0.78 -> 0.85;
-    # held-out seeds 41/42/43 AP 0.871/0.835/0.913 -> 0.904/0.953/0.892; 20,000 seed 44 AP 0.794 -> 0.851
+    # (models/detectors.py). Against plain ecod, current generator: 2,000 managers, held-out seeds
+    # 41/42/43 AP 0.810/0.840/0.803 -> 0.891/0.905/0.851; 20,000 seed 44 AP 0.768 -> 0.828
     detector: Literal["ensemble", "iforest", "ecod", "ecod_tail", "control", "ecod+control"] = "ecod_tail"
     seed: int = Field(7, description="random seed of the detectors; same input + seed = same scores")
     score_window_months: int = Field(3, description="the audit month and the months before it that are scored")

@@ -17,7 +17,14 @@ from markupsafe import Markup
 from features.catalog import BY_NAME, CATALOG
 from models.cases import load_cases, load_suppressed, past_outcomes
 from reports import charts
-from reports.evidence import FEATURE_EVIDENCE, EvidenceTable, counts_for, load_evidence, tables_for
+from reports.evidence import (
+    FEATURE_EVIDENCE,
+    EvidenceTable,
+    by_manager,
+    counts_for,
+    load_evidence,
+    tables_for,
+)
 from reports.i18n import Words, words
 from reports.masking import Masker
 from reports.run_header import RunHeader, read_header
@@ -150,9 +157,7 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
     frames = load_evidence(con, list(cases_df["manager_id"]), as_of, settings)
     peers = con.execute(_sql("peer_comparison"), {"as_of": as_of}).df()
     history = con.execute(_sql("score_history"), {"as_of": as_of}).df()
-    # split by manager once, not filtered per case
-    peers_of = dict(tuple(peers.groupby("manager_id", sort=False)))
-    history_of = dict(tuple(history.groupby("manager_id", sort=False)))
+    peers_of, history_of = by_manager(peers), by_manager(history)
 
     cases, pages = [], []
     for row in cases_df.itertuples(index=False):

@@ -126,8 +126,13 @@ def load_evidence(con: duckdb.DuckDBPyConnection, managers: list[str], as_of: dt
     for sql_name in sorted({k.sql for k in KINDS.values()}):
         sql = resources.files("reports").joinpath("sql", f"{sql_name}.sql").read_text(encoding="utf-8")
         frame = con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}).df()
-        frames[sql_name] = dict(tuple(frame.groupby("manager_id", sort=False)))
+        frames[sql_name] = by_manager(frame)
     return frames
+
+
+def by_manager(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """manager_id -> that manager's rows, in the frame's order (split once, looked up per case)."""
+    return dict(tuple(frame.groupby("manager_id", sort=False)))
 
 
 def tables_for(manager: str, frames: dict[str, dict[str, pd.DataFrame]], t: Words, masker: Masker,
