@@ -82,9 +82,10 @@ CATALOG: tuple[Feature, ...] = (
             "this manager's: what a shell company or a private account looks like; popular counterparties "
             "do not count.", ("transfers",), min_scale=1.0),
     Feature("maturity_leakage_rate", 3, "到期资金流失率", "Maturity leakage rate", "share",
-            "当月到期的理财等定期产品中，30天内未续作且客户转出至少一半到期金额的比例。",
-            "Share of won term products maturing in the month that were not renewed within 30 days while "
-            "the customer moved at least half the matured amount out.", ("deals", "transfers"), min_scale=0.2),
+            "当月到期的理财等定期产品中，30天内客户转出金额（扣除新购产品）达到到期金额一半的比例。",
+            "Share of won term products maturing in the month where, within 30 days, the customer moved out "
+            "at least half the matured amount net of new products bought (a token renewal does not hide "
+            "the money leaving).", ("deals", "transfers"), min_scale=0.2),
     Feature("phone_edits_by_manager", 5, "客户经理修改客户电话次数", "Customer phone edits by the manager",
             "count",
             "当月由该客户经理本人修改客户手机号的次数。",
@@ -115,9 +116,23 @@ CATALOG: tuple[Feature, ...] = (
             "Assets of the customers lost in the month and the two before, as a share of the largest book "
             "AUM in that time.", ("balances",), min_scale=0.05),
     Feature("maturity_leakage_rate_3m", 3, "近3个月到期资金流失率", "Maturity leakage, last 3 months", "share",
-            "近3个月到期的定期产品中未续作且资金被转出的比例。",
-            "Share of the term products maturing in the month and the two before that were not renewed while "
-            "the money left.", ("deals", "transfers"), min_scale=0.15),
+            "近3个月到期的定期产品中资金被转出（扣除新购产品）的比例。",
+            "Share of the term products maturing in the month and the two before whose money left (net of "
+            "new products bought).", ("deals", "transfers"), min_scale=0.15),
+    Feature("elderly_lost_customers_3m", 8, "近3个月流失的老年客户数", "Elderly customers lost, last 3 months",
+            "count",
+            "近3个月（含当月）流失的名下客户中年满65岁的人数。飞单者多挑年长客户下手：流失集中在老年客户身上，比流失本身更说明问题。",
+            "Customers aged 65 or more lost from the book in the month and the two before. Diverters pick "
+            "elderly customers: losses concentrated on them say more than the losses themselves.",
+            ("balances",), min_scale=1.0),
+    Feature("elderly_maturity_leaks_3m", 8, "近3个月老年客户到期资金流失笔数",
+            "Elderly customers' maturities leaked, last 3 months", "count",
+            "近3个月到期的定期产品中，客户年满65岁、且到期后30天内转出（扣除新购产品）至少一半到期金额的笔数。"
+            "老年客户的到期资金被引向行外产品，是飞单最常见的形态。",
+            "Term products of customers aged 65 or more, maturing in the month and the two before, where at "
+            "least half the matured amount left within 30 days (net of new products bought): steering elderly "
+            "customers' maturing money to outside products is the commonest form of deal diversion.",
+            ("deals", "transfers"), min_scale=1.0),
     Feature("unrecorded_sales_share_3m", 6, "近3个月未双录销售占比", "Sales without recording, last 3 months",
             "share",
             "近3个月成交的理财、保险、基金销售中没有双录编号的比例。",

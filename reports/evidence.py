@@ -25,6 +25,7 @@ FEATURE_EVIDENCE = {
     "reassign_loss_rate": "reassigned_lost",
     "shared_counterparty_customers": "counterparties", "exclusive_counterparty_customers": "counterparties",
     "maturity_leakage_rate": "maturities", "maturity_leakage_rate_3m": "maturities",
+    "elderly_maturity_leaks_3m": "maturities", "elderly_lost_customers_3m": "lost_customers",
     "phone_edits_by_manager": "phone_edits", "phone_edits_to_shared_number": "phone_edits",
     "unrecorded_sales_share": "unrecorded", "unrecorded_sales_share_3m": "unrecorded",
     "late_stage_loss_rate": "late_losses",
@@ -44,7 +45,7 @@ class Kind:
 
 KINDS: dict[str, Kind] = {
     "lost_customers": Kind("evidence_lost_customers", (
-        ("customer_id", "text"), ("customer_name", "name"), ("lost_on", "date"), ("how", "how"),
+        ("customer_id", "text"), ("customer_name", "name"), ("age", "int"), ("lost_on", "date"), ("how", "how"),
         ("balance_before", "money"), ("last_contact", "date"), ("days_since_contact", "int"),
         ("counterparty_bank", "text"), ("counterparty_name", "name"), ("counterparty_account", "account"),
         ("moved_out", "money"))),
@@ -57,9 +58,9 @@ KINDS: dict[str, Kind] = {
         ("amount", "money"),
         ("first_transfer", "date"), ("last_transfer", "date"))),
     "maturities": Kind("evidence_maturities", (
-        ("deal_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("product_code", "text"),
-        ("amount", "money"), ("maturity_date", "date"), ("renewed", "bool"), ("moved_out", "money"),
-        ("leaked", "bool"))),
+        ("deal_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("age", "int"),
+        ("product_code", "text"), ("amount", "money"), ("maturity_date", "date"), ("reinvested", "money"),
+        ("moved_out", "money"), ("leaked", "bool"))),
     "phone_edits": Kind("evidence_phone_edits", (
         ("customer_id", "text"), ("customer_name", "name"), ("changed_at", "datetime"),
         ("old_value", "phone"), ("new_value", "phone"), ("shared_with", "shared_with"))),

@@ -159,7 +159,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "product_code": ("产品", "Product"),
     "product_type": ("产品类型", "Product type"),
     "maturity_date": ("到期日", "Matured on"),
-    "renewed": ("是否续作", "Renewed"),
+    "reinvested": ("到期前后新购产品", "Reinvested in new products"),
     "leaked": ("资金流出", "Leaked"),
     "changed_at": ("修改时间", "Changed at"),
     "old_value": ("原号码", "Old number"),

@@ -193,6 +193,45 @@ def test_maturity_leakage(bank):
     assert value(bank[0], "M1", "maturity_leakage_rate") == pytest.approx(1.0)
 
 
+def test_maturity_leakage_is_net_of_reinvestment_and_counts_elderly_customers(tmp_path):
+    import duckdb
+
+    # D1: C1 (75) matures 1 Oct 200k, buys a token 10k product on the 3rd and sends 150k out
+    #     on the 14th: 140k net ≥ half → leaked (a token renewal does not hide it), elderly.
+    # D2: C2 (74) matures 5 Sep 100k, 60k out on the 10th → leaked in September, elderly.
+    # D3: C3 matures 10 Oct 100k, renews 100k on the 8th (a week before counts), 70k out → kept.
+    # D4: C4 matures 10 Oct 100k, 60k out → leaked; C4 turns 65 on 20 Oct: not elderly yet.
+    files = {
+        "managers.csv": "manager_id,branch_id,tier,hire_date\nM1,B1,mid,2020-01-01\n",
+        "customers.csv": ("customer_id,birth_date,opened_at\nC1,1950-03-01,2019-01-01\n"
+                          "C2,1950-12-31,2019-01-01\nC3,1990-01-01,2019-01-01\nC4,1960-10-20,2019-01-01\n"),
+        "assignments.csv": "customer_id,manager_id,start_date\n" + "".join(
+            f"C{i},M1,2019-01-01\n" for i in range(1, 5)),
+        "contacts.csv": ("contact_id,manager_id,customer_id,contact_at,channel\n"
+                         "K1,M1,C1,2025-08-04 10:00,phone\nK2,M1,C1,2025-10-09 10:00,phone\n"),
+        "deals.csv": ("deal_id,customer_id,manager_id,product_type,amount,created_at,status,stage,maturity_date,"
+                      "recording_id\n"
+                      "D1,C1,M1,wealth,200000,2025-04-01 10:00,won,closing,2025-10-01,S1\n"
+                      "D1R,C1,M1,wealth,10000,2025-10-03 10:00,won,closing,,S2\n"
+                      "D2,C2,M1,wealth,100000,2025-03-05 10:00,won,closing,2025-09-05,S3\n"
+                      "D3,C3,M1,wealth,100000,2025-04-10 10:00,won,closing,2025-10-10,S4\n"
+                      "D3R,C3,M1,wealth,100000,2025-10-08 10:00,won,closing,,S5\n"
+                      "D4,C4,M1,wealth,100000,2025-04-10 10:00,won,closing,2025-10-10,S6\n"),
+        "transfers.csv": ("transfer_id,customer_id,transfer_at,amount,direction,counterparty_name\n"
+                          "T1,C1,2025-10-14 10:00,150000,out,甲\nT2,C2,2025-09-10 10:00,60000,out,乙\n"
+                          "T3,C3,2025-10-20 10:00,70000,out,丙\nT4,C4,2025-10-20 10:00,60000,out,丁\n"),
+    }
+    con = duckdb.connect()
+    ingest_bundle(con, write_bundle(tmp_path / "b", files, base=False))
+    build_features(con, OCT, Settings())
+    assert value(con, "M1", "maturity_leakage_rate") == pytest.approx(2 / 3)
+    assert value(con, "M1", "maturity_leakage_rate", dt.date(2025, 9, 1)) == 1.0
+    assert value(con, "M1", "maturity_leakage_rate_3m") == pytest.approx(3 / 4)
+    assert value(con, "M1", "elderly_maturity_leaks_3m") == 2
+    assert value(con, "M1", "elderly_maturity_leaks_3m", dt.date(2025, 9, 1)) == 1
+    assert value(con, "M1", "elderly_maturity_leaks_3m", dt.date(2025, 8, 1)) == 0
+
+
 def test_reassignment_losses_go_to_the_previous_manager(bank):
     con, _ = bank
     # C5 moved M3 → M2 on 10 Sep and was lost in October: M3's loss, not M2's
@@ -222,7 +261,8 @@ def test_missing_optional_table_makes_its_features_null_and_is_reported(tmp_path
     ingest_bundle(con, write_bundle(tmp_path / "b", files, base=False))
     result = build_features(con, OCT, Settings())
     assert set(result.skipped) == {"maturity_leakage_rate", "unrecorded_sales_share", "late_stage_loss_rate",
-                                   "maturity_leakage_rate_3m", "unrecorded_sales_share_3m"}
+                                   "maturity_leakage_rate_3m", "unrecorded_sales_share_3m",
+                                   "elderly_maturity_leaks_3m"}
     assert value(con, "M1", "unrecorded_sales_share") is None
     assert value(con, "M1", "unrecorded_sales_share_peer_z") is None
     assert value(con, "M1", "churn_rate") == pytest.approx(2 / 4)
@@ -291,7 +331,10 @@ def test_three_month_features_sum_the_window(bank):
     # the only maturity (October) leaked; one of two recordable sales had no recording
     assert value(con, "M1", "maturity_leakage_rate_3m") == pytest.approx(1.0)
     assert value(con, "M1", "unrecorded_sales_share_3m") == pytest.approx(1 / 2)
+    # of the two lost, C1 (born May 1950) was 75: one elderly customer lost
+    assert value(con, "M1", "elderly_lost_customers_3m") == 1
     # September alone: no loss yet for M1, and no matured deal to divide by
+    assert value(con, "M1", "elderly_lost_customers_3m", dt.date(2025, 9, 1)) == 0
     assert value(con, "M1", "churn_rate_3m", dt.date(2025, 9, 1)) == 0
     assert value(con, "M1", "maturity_leakage_rate_3m", dt.date(2025, 9, 1)) is None
 
@@ -302,6 +345,8 @@ def test_shares_from_too_few_events_get_no_z_score(bank):
         select s.feature, s.support from int_feature_support s
         where s.manager_id = 'M1' and s.month = ?""", [OCT]).fetchall())
     assert rows["unrecorded_sales_share"] == 2 and rows["maturity_leakage_rate"] == 1
+    # the lost-AUM share counts lost customers, not the book: C1 (200k) and C2 are two events
+    assert rows["churned_aum_share"] == 2 and rows["churned_aum_share_3m"] == 2
     z = {f: (p, s) for f, p, s in con.execute("""
         select feature, peer_z, self_z from feat_feature_scores
         where manager_id = 'M1' and month = ?""", [OCT]).fetchall()}
@@ -310,3 +355,6 @@ def test_shares_from_too_few_events_get_no_z_score(bank):
     assert z["unrecorded_sales_share"] == (None, None)
     assert z["maturity_leakage_rate"] == (None, None)
     assert z["churn_rate"][0] is not None  # book-wide rates always count
+    # one or two customers leaving is no pattern, however wealthy: shown, not scored
+    assert value(con, "M1", "churned_aum_share") == pytest.approx(300_000 / 405_000)
+    assert z["churned_aum_share"] == (None, None)

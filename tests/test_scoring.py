@@ -82,8 +82,8 @@ def test_reason_codes_name_the_mechanism(scored):
     hijack, detail = reasons_of(result, bundle, "phone_hijack")
     assert {"phone_edits_by_manager", "phone_edits_to_shared_number"} & set(hijack)
     maturity, _ = reasons_of(result, bundle, "maturity_diversion")
-    assert {"maturity_leakage_rate", "maturity_leakage_rate_3m", "shared_counterparty_customers",
-            "exclusive_counterparty_customers"} & set(maturity)
+    assert {"maturity_leakage_rate", "maturity_leakage_rate_3m", "elderly_maturity_leaks_3m",
+            "shared_counterparty_customers", "exclusive_counterparty_customers"} & set(maturity)
     # each reason carries the evidence and the catalogue's words in both languages
     first = detail[0]
     assert first["label_zh"] and first["label_en"] and first["meaning_zh"]

@@ -1,5 +1,6 @@
 -- feat_attrition: one row per manager_id × month (employed months): book size and the
--- attrition features of families 1, 4 (going dark) and 7 (exit, reassignment).
+-- attrition features of families 1, 4 (going dark), 7 (exit, reassignment) and the elderly
+-- customers among the lost (8).
 -- The months from $since on (features/build.py keeps the earlier ones).
 with manager_months as (
     select * from int_manager_month where month >= $since::date
@@ -14,11 +15,15 @@ losses as (
 ),
 
 lost_from_book as (
-    select b.manager_id, b.month, b.customer_id, b.start_aum, l.lost_on
+    select
+        b.manager_id, b.month, b.customer_id, b.start_aum, l.lost_on,
+        date_diff('year', c.birth_date, l.lost_on)
+            - (strftime(l.lost_on, '%m%d') < strftime(c.birth_date, '%m%d'))::integer as age
     from book b
     join losses l
       on l.customer_id = b.customer_id
      and l.lost_on between b.month and last_day(b.month)
+    left join stg_customers c on c.customer_id = b.customer_id
 ),
 
 -- a lost customer "went dark" when nobody logged a contact in the days before the loss
@@ -47,6 +52,7 @@ loss_stats as (
         manager_id,
         month,
         count(*) as lost_customers,
+        count(*) filter (where age >= $elderly_age::integer) as elderly_lost,
         sum(start_aum) as lost_aum
     from lost_from_book
     group by all
@@ -118,6 +124,7 @@ final as (
         coalesce(bs.book_aum, 0) as book_aum,
         coalesce(ls.lost_customers, 0) as lost_customers,
         coalesce(ls.lost_aum, 0) as lost_aum,
+        coalesce(ls.elderly_lost, 0) as elderly_lost_customers,
         coalesce(ls.lost_customers, 0) / nullif(bs.book_size, 0) as churn_rate,
         coalesce(ls.lost_aum, 0) / nullif(bs.book_aum, 0) as churned_aum_share,
         coalesce(ds.dark_lost, 0) / nullif(ls.lost_customers, 0) as dark_churn_share,

@@ -1,5 +1,6 @@
 -- feat_outflows: one row per manager_id × month with outflows or maturities: counterparty
--- concentration (family 2), maturity leakage (3) and the elderly share of outflows (8).
+-- concentration (family 2), maturity leakage (3), the elderly share of outflows and the
+-- elderly customers' leaked maturities (8).
 -- An outflow belongs to the manager who owned the customer on the day it left.
 -- The months from $since on (features/build.py keeps the earlier ones).
 with months as (
@@ -70,31 +71,48 @@ elderly_stats as (
 ),
 
 matured as (
-    select d.*
+    select d.*, c.birth_date
     from stg_deals d
+    left join stg_customers c using (customer_id)
     where d.status = 'won' and d.maturity_date is not null
       and d.maturity_date <= last_day($as_of::date) and d.maturity_date >= $since::date
 ),
 
+-- per matured deal: what the customer put into new products around the maturity (a renewal,
+-- from a week before) and what they moved out after it
+matured_money as (
+    select
+        m.*,
+        coalesce((
+            select sum(r.amount) from stg_deals r
+            where r.customer_id = m.customer_id and r.deal_id <> m.deal_id and r.status in ('won', 'open')
+              and r.created_at::date between m.maturity_date - 7
+                                         and m.maturity_date + $maturity_window_days::integer
+        ), 0) as reinvested,
+        coalesce((
+            select sum(t.amount) from stg_transfers t
+            where t.customer_id = m.customer_id and t.direction = 'out'
+              and t.transfer_at::date between m.maturity_date
+                                          and m.maturity_date + $maturity_window_days::integer
+        ), 0) as moved_out
+    from matured m
+),
+
+-- leaked: what left, net of what was reinvested, is at least half the matured amount. Net,
+-- not "no renewal at all": a token renewal while most of the money leaves is still leakage
 leakage as (
     select
-        m.manager_id,
-        date_trunc('month', m.maturity_date)::date as month,
+        manager_id,
+        date_trunc('month', maturity_date)::date as month,
         count(*) as matured_deals,
+        count(*) filter (where moved_out - reinvested >= 0.5 * amount) as leaked_deals,
         count(*) filter (
-            where not exists (
-                select 1 from stg_deals r
-                where r.customer_id = m.customer_id and r.deal_id <> m.deal_id and r.status in ('won', 'open')
-                  and r.created_at::date between m.maturity_date - 7
-                                             and m.maturity_date + $maturity_window_days::integer)
-              and coalesce((
-                select sum(t.amount) from stg_transfers t
-                where t.customer_id = m.customer_id and t.direction = 'out'
-                  and t.transfer_at::date between m.maturity_date
-                                              and m.maturity_date + $maturity_window_days::integer
-              ), 0) >= 0.5 * m.amount
-        ) as leaked_deals
-    from matured m
+            where moved_out - reinvested >= 0.5 * amount
+              and date_diff('year', birth_date, maturity_date)
+                  - (strftime(maturity_date, '%m%d') < strftime(birth_date, '%m%d'))::integer
+                  >= $elderly_age::integer
+        ) as elderly_leaked_deals
+    from matured_money
     group by all
 ),
 
@@ -112,6 +130,7 @@ final as (
         coalesce(s.exclusive_counterparty_customers, 0) as exclusive_counterparty_customers,
         coalesce(l.matured_deals, 0) as matured_deals,
         coalesce(l.leaked_deals, 0) as leaked_deals,
+        coalesce(l.elderly_leaked_deals, 0) as elderly_leaked_deals,
         l.leaked_deals / nullif(l.matured_deals, 0) as maturity_leakage_rate,
         e.elderly_outflow_share,
         coalesce(e.outflows, 0) as outflows

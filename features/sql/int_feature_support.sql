@@ -4,7 +4,10 @@
 -- min_support events (settings). The support of a share is its denominator: sales, closed
 -- deals, matured deals, lost customers, logged contacts, outflows, customers in the book
 -- (a book emptied by a branch consolidation leaves shares of one or two events, measured:
--- such decoys in the alert budget at 20,000 managers 9 → 7). Counts always count.
+-- such decoys in the alert budget at 20,000 managers 9 → 7). The lost-AUM shares count the
+-- lost customers, not the book: one wealthy customer leaving is one event, however large (at
+-- 2,000 managers most innocent managers above the planted ones had lost one or two big
+-- customers). Counts always count.
 -- The months from $since on (features/build.py keeps the earlier ones).
 with sales as (
     select * from feat_sales
@@ -29,6 +32,15 @@ sales_3m as (
         month,
         sum(recordable_sales) over w as recordable_sales_3m
     from sales
+    window w as (partition by manager_id order by month range between interval 2 month preceding and current row)
+),
+
+attrition_3m as (
+    select
+        manager_id,
+        month,
+        sum(lost_customers) over w as lost_customers_3m
+    from attrition
     window w as (partition by manager_id order by month range between interval 2 month preceding and current row)
 ),
 
@@ -60,7 +72,9 @@ final as (
     union all
     select manager_id, month, 'churn_rate', book_size from attrition
     union all
-    select manager_id, month, 'churned_aum_share', book_size from attrition
+    select manager_id, month, 'churned_aum_share', lost_customers from attrition
+    union all
+    select manager_id, month, 'churned_aum_share_3m', lost_customers_3m from attrition_3m
 )
 
 select * from final where month >= $since::date

@@ -33,9 +33,11 @@ joined as (
         coalesce(q.complaints_count, 0) as complaints_count,
         coalesce(a.lost_customers, 0) as lost_customers,
         coalesce(a.lost_aum, 0) as lost_aum,
+        coalesce(a.elderly_lost_customers, 0) as elderly_lost_customers,
         coalesce(a.book_aum, 0) as book_aum,
         coalesce(o.matured_deals, 0) as matured_deals,
         coalesce(o.leaked_deals, 0) as leaked_deals,
+        coalesce(o.elderly_leaked_deals, 0) as elderly_leaked_deals,
         coalesce(s.recordable_sales, 0) as recordable_sales,
         coalesce(s.unrecorded_sales, 0) as unrecorded_sales
     from manager_months mm
@@ -53,6 +55,8 @@ windowed as (
         sum(lost_customers) over w / nullif(max(book_size) over w, 0) as churn_rate_3m,
         sum(lost_aum) over w / nullif(max(book_aum) over w, 0) as churned_aum_share_3m,
         sum(leaked_deals) over w / nullif(sum(matured_deals) over w, 0) as maturity_leakage_rate_3m,
+        sum(elderly_leaked_deals) over w as elderly_maturity_leaks_3m,
+        sum(elderly_lost_customers) over w as elderly_lost_customers_3m,
         sum(unrecorded_sales) over w / nullif(sum(recordable_sales) over w, 0) as unrecorded_sales_share_3m
     from joined
     window w as (partition by manager_id order by month
@@ -60,7 +64,7 @@ windowed as (
 ),
 
 final as (
-    select * exclude (lost_customers, lost_aum, book_aum, matured_deals, leaked_deals,
+    select * exclude (lost_customers, elderly_lost_customers, lost_aum, book_aum, matured_deals, leaked_deals, elderly_leaked_deals,
                       recordable_sales, unrecorded_sales)
     from windowed
     where month >= $since::date

@@ -1,5 +1,5 @@
 -- evidence_lost_customers: one row per customer lost from a reported manager's book in the
--- evidence window ($window_start..$window_end): how and when, the balance before, the last
+-- evidence window ($window_start..$window_end): their age then, how and when, the balance before, the last
 -- logged contact before the loss, and where most of the money went.
 with managers as (
     select * from report_managers
@@ -47,6 +47,8 @@ final as (
         o.manager_id,
         o.customer_id,
         c.customer_name,
+        date_diff('year', c.birth_date, o.lost_on)
+            - (strftime(o.lost_on, '%m%d') < strftime(c.birth_date, '%m%d'))::integer as age,
         o.lost_on,
         o.how,
         o.prev_aum::double as balance_before,

@@ -1,6 +1,7 @@
 -- evidence_maturities: one row per won term deal of a reported manager that matured in the
--- evidence window: renewed or not, and how much the customer moved out within
--- $maturity_window_days days (leaked = not renewed and at least half the amount moved out).
+-- evidence window: the customer's age at maturity, what they put into new products from a week
+-- before to $maturity_window_days days after (a renewal), and what they moved out in those days
+-- (leaked = moved out, net of reinvested, at least half the amount: feat_outflows' rule).
 with managers as (
     select * from report_managers
 ),
@@ -15,11 +16,11 @@ matured as (
 checked as (
     select
         m.*,
-        exists (
-            select 1 from stg_deals r
+        coalesce((
+            select sum(r.amount) from stg_deals r
             where r.customer_id = m.customer_id and r.deal_id <> m.deal_id and r.status in ('won', 'open')
               and r.created_at::date between m.maturity_date - 7 and m.maturity_date + $maturity_window_days::integer
-        ) as renewed,
+        ), 0)::double as reinvested,
         coalesce((
             select sum(t.amount) from stg_transfers t
             where t.customer_id = m.customer_id and t.direction = 'out'
@@ -34,12 +35,14 @@ final as (
         c.deal_id,
         c.customer_id,
         cu.customer_name,
+        date_diff('year', cu.birth_date, c.maturity_date)
+            - (strftime(c.maturity_date, '%m%d') < strftime(cu.birth_date, '%m%d'))::integer as age,
         c.product_code,
         c.amount::double as amount,
         c.maturity_date,
-        c.renewed,
+        c.reinvested,
         c.moved_out,
-        not c.renewed and c.moved_out >= 0.5 * c.amount as leaked
+        c.moved_out - c.reinvested >= 0.5 * c.amount::double as leaked
     from checked c
     left join stg_customers cu using (customer_id)
 )
