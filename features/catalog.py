@@ -60,10 +60,12 @@ CATALOG: tuple[Feature, ...] = (
             "联系记录中发生在工作时间之外、周末或法定节假日（调休上班日算工作日）的比例。",
             "Share of logged contacts outside business hours, on weekends or public holidays "
             "(make-up working days count as workdays).", ("contacts",), min_scale=0.03),
-    Feature("dark_churn_share", 4, "失联后流失占比", "Lost after going dark", "share",
-            "当月流失客户中，流失前60天内没有任何联系记录的比例。",
-            "Share of the customers lost in the month with no logged contact in the 60 days before.",
-            ("balances", "contacts"), min_scale=0.25),
+    Feature("dark_lost_customers_3m", 4, "近3个月失联后流失客户数", "Customers lost after going dark, last 3 months",
+            "count",
+            "近3个月（含当月）流失的名下客户中，流失前60天内没有任何联系记录的人数：联系先转到了系统外。",
+            "Customers lost in the month and the two before with no logged contact in the 60 days before "
+            "the loss: contact moved off the system first.",
+            ("balances", "contacts"), min_scale=1.0),
     Feature("logging_lag_p90_days", 4, "补录延迟（90分位，天）", "Logging lag, 90th percentile (days)", "days",
             "联系记录录入时间晚于实际联系时间的天数的90分位数；大量补录说明联系在系统外进行。",
             "90th percentile of days between a contact and its entry in the CRM; bulk back-filling "

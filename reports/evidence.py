@@ -21,7 +21,7 @@ SHOWN_ROWS = 50  # per table and manager; counts always cover every row
 FEATURE_EVIDENCE = {
     "churn_rate": "lost_customers", "churned_aum_share": "lost_customers",
     "churn_rate_3m": "lost_customers", "churned_aum_share_3m": "lost_customers",
-    "dark_churn_share": "lost_customers", "exit_window_churn_rate": "lost_customers",
+    "dark_lost_customers_3m": "lost_customers", "exit_window_churn_rate": "lost_customers",
     "reassign_loss_rate": "reassigned_lost",
     "shared_counterparty_customers": "counterparties", "exclusive_counterparty_customers": "counterparties",
     "maturity_leakage_rate": "maturities", "maturity_leakage_rate_3m": "maturities",

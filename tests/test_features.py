@@ -142,9 +142,9 @@ def test_churn_counts_closures_and_drained_balances_only(bank):
     assert value(con, "M1", "churned_aum_share") == pytest.approx((200_000 + 100_000) / 405_000)
 
 
-def test_dark_churn_share(bank):
+def test_dark_lost_customers(bank):
     # C2 had no contact in the 60 days before its loss; C1 was contacted the day before
-    assert value(bank[0], "M1", "dark_churn_share") == pytest.approx(1 / 2)
+    assert value(bank[0], "M1", "dark_lost_customers_3m") == 1
 
 
 def test_shares_without_a_denominator_are_null_not_zero(bank):
@@ -154,7 +154,7 @@ def test_shares_without_a_denominator_are_null_not_zero(bank):
     assert value(con, "M2", "late_stage_loss_rate") is None  # closed no deal
     assert value(con, "M1", "exit_window_churn_rate") is None  # no exit
     # M2 lost C5 (31 Oct), contacted on 15 Sep: within 60 days, so not dark: 0, not NULL
-    assert value(con, "M2", "dark_churn_share") == 0
+    assert value(con, "M2", "dark_lost_customers_3m") == 0
 
 
 def test_shared_counterparty_and_elderly_outflows(bank):

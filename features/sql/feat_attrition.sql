@@ -127,7 +127,7 @@ final as (
         coalesce(ls.elderly_lost, 0) as elderly_lost_customers,
         coalesce(ls.lost_customers, 0) / nullif(bs.book_size, 0) as churn_rate,
         coalesce(ls.lost_aum, 0) / nullif(bs.book_aum, 0) as churned_aum_share,
-        coalesce(ds.dark_lost, 0) / nullif(ls.lost_customers, 0) as dark_churn_share,
+        coalesce(ds.dark_lost, 0) as dark_lost_customers,
         rs.lost_after_move / nullif(rs.moved_recently, 0) as reassign_loss_rate,
         -- shown in the months that overlap the window before the exit
         case when mm.exit_date is not null

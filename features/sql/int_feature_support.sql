@@ -64,8 +64,6 @@ final as (
     union all
     select manager_id, month, 'maturity_leakage_rate_3m', matured_deals_3m from outflows_3m
     union all
-    select manager_id, month, 'dark_churn_share', lost_customers from attrition
-    union all
     select manager_id, month, 'offhours_contact_share', contacts from contacts
     union all
     select manager_id, month, 'elderly_outflow_share', outflows from outflows

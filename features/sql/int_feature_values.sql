@@ -20,7 +20,6 @@ joined as (
         a.reassign_loss_rate,
         a.exit_window_churn_rate,
         c.offhours_contact_share,
-        a.dark_churn_share,
         c.logging_lag_p90_days,
         coalesce(o.shared_counterparty_customers, 0) as shared_counterparty_customers,
         coalesce(o.exclusive_counterparty_customers, 0) as exclusive_counterparty_customers,
@@ -34,6 +33,7 @@ joined as (
         coalesce(a.lost_customers, 0) as lost_customers,
         coalesce(a.lost_aum, 0) as lost_aum,
         coalesce(a.elderly_lost_customers, 0) as elderly_lost_customers,
+        coalesce(a.dark_lost_customers, 0) as dark_lost_customers,
         coalesce(a.book_aum, 0) as book_aum,
         coalesce(o.matured_deals, 0) as matured_deals,
         coalesce(o.leaked_deals, 0) as leaked_deals,
@@ -57,6 +57,7 @@ windowed as (
         sum(leaked_deals) over w / nullif(sum(matured_deals) over w, 0) as maturity_leakage_rate_3m,
         sum(elderly_leaked_deals) over w as elderly_maturity_leaks_3m,
         sum(elderly_lost_customers) over w as elderly_lost_customers_3m,
+        sum(dark_lost_customers) over w as dark_lost_customers_3m,
         sum(unrecorded_sales) over w / nullif(sum(recordable_sales) over w, 0) as unrecorded_sales_share_3m
     from joined
     window w as (partition by manager_id order by month
@@ -64,7 +65,7 @@ windowed as (
 ),
 
 final as (
-    select * exclude (lost_customers, elderly_lost_customers, lost_aum, book_aum, matured_deals, leaked_deals, elderly_leaked_deals,
+    select * exclude (lost_customers, elderly_lost_customers, dark_lost_customers, lost_aum, book_aum, matured_deals, leaked_deals, elderly_leaked_deals,
                       recordable_sales, unrecorded_sales)
     from windowed
     where month >= $since::date
