@@ -51,11 +51,11 @@ CATALOG: tuple[Feature, ...] = (
     Feature("reassign_loss_rate", 7, "调出后流失率", "Loss after reassignment away", "share",
             "从该客户经理名下调出的客户中，调出后90天内流失的比例（计入原客户经理）。",
             "Share of the customers reassigned away from the manager who were lost within 90 days "
-            "(counted against the previous manager).", ("balances",), min_scale=0.1),
+            "(counted against the previous manager).", ("balances",), min_scale=0.03),
     Feature("exit_window_churn_rate", 7, "离职前流失率", "Churn before exit", "share",
             "离职日前90天内名下客户的流失比例；未离职为空。",
             "Share of the book lost in the 90 days before the manager's exit date; empty when no exit.",
-            ("balances",), min_scale=0.05),
+            ("balances",), min_scale=0.02),
     Feature("offhours_contact_share", 4, "非工作时间联系占比", "Off-hours contact share", "share",
             "联系记录中发生在工作时间之外、周末或法定节假日（调休上班日算工作日）的比例。",
             "Share of logged contacts outside business hours, on weekends or public holidays "
