@@ -37,6 +37,10 @@ class Feature:
     # into an extreme z-score.
     min_scale: float = 0.05
     suspicious: str = "high"
+    # False: computed and shown (peer table, manager page) but not an input of the model, so
+    # never a reason code. For a feature whose unusual values are mostly innocent single
+    # events that another feature already covers as a pattern.
+    scored: bool = True
 
 
 CATALOG: tuple[Feature, ...] = (
@@ -47,7 +51,11 @@ CATALOG: tuple[Feature, ...] = (
     Feature("churned_aum_share", 1, "流失资产占比", "Share of book AUM lost", "share",
             "当月流失客户的上月末资产占名下客户上月末总资产的比例。",
             "Previous month-end assets of the customers lost in the month, as a share of the book's assets.",
-            ("balances",), min_scale=0.03),
+            ("balances",), min_scale=0.03,
+            # context only: a month's lost-AUM share is set by the single largest customer who
+            # left, and one wealthy customer leaving is no pattern (measured on tuning bundles:
+            # scored, it put innocents above planted managers; the 3-month share stays scored)
+            scored=False),
     Feature("reassign_loss_rate", 7, "调出后流失率", "Loss after reassignment away", "share",
             "从该客户经理名下调出的客户中，调出后90天内流失的比例（计入原客户经理）。",
             "Share of the customers reassigned away from the manager who were lost within 90 days "
@@ -147,6 +155,7 @@ CATALOG: tuple[Feature, ...] = (
 
 BY_NAME = {f.name: f for f in CATALOG}
 FEATURE_NAMES = [f.name for f in CATALOG]
+SCORED_NAMES = [f.name for f in CATALOG if f.scored]  # the model's inputs, in catalogue order
 
 
 def skipped_families(present_tables: set[str]) -> dict[str, list[str]]:

@@ -21,7 +21,7 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from features.catalog import BY_NAME, FEATURE_NAMES
+from features.catalog import BY_NAME, SCORED_NAMES
 from models.detectors import (
     ControlPoints,
     ECODDetector,
@@ -32,7 +32,7 @@ from models.detectors import (
 from pipeline.files import atomic_path, write_bytes_atomic
 
 KINDS = ("peer_z_max", "self_z_max")
-COLUMNS = [f"{f}:{k}" for f in FEATURE_NAMES for k in KINDS]
+COLUMNS = [f"{f}:{k}" for f in SCORED_NAMES for k in KINDS]
 MIN_REASON_Z = 1.0  # a feature quoted as a reason is at least this unusual (peer or self z)
 
 
@@ -65,7 +65,7 @@ def build_model(detector: str, seed: int) -> Ensemble:
         "ecod": ("ecod", ECODDetector(), 1.0),
         "ecod_tail": ("ecod_tail", ECODTailDetector(), 1.0),
         "control": ("control", ControlPoints(weights=tuple(1.0 if k == "peer_z_max" else 0.5
-                                                             for _ in FEATURE_NAMES for k in KINDS)), 1.0),
+                                                             for _ in SCORED_NAMES for k in KINDS)), 1.0),
     }
     chosen = {"ensemble": ["iforest", "ecod", "control"], "ecod+control": ["ecod", "control"]}.get(
         detector, [detector])
@@ -79,7 +79,7 @@ def alert_budget(n: int, budget: int | None, share: float = 0.01, minimum: int =
 @dataclass
 class Evidence:
     """What a reason quotes, as manager × feature arrays (rows in `ids` order, columns in
-    catalogue order): looking values up per manager in a DataFrame cost 2 ms a manager."""
+    SCORED_NAMES order): looking values up per manager in a DataFrame cost 2 ms a manager."""
 
     value: np.ndarray
     peer_median: np.ndarray
@@ -90,9 +90,10 @@ class Evidence:
 
     @classmethod
     def of(cls, inputs: pd.DataFrame, ids: list[str]) -> Evidence:
+        inputs = inputs[inputs["feature"].isin(SCORED_NAMES)]
         rows = pd.Index(ids).get_indexer(inputs["manager_id"])
-        cols = pd.Index(FEATURE_NAMES).get_indexer(inputs["feature"])
-        shape = (len(ids), len(FEATURE_NAMES))
+        cols = pd.Index(SCORED_NAMES).get_indexer(inputs["feature"])
+        shape = (len(ids), len(SCORED_NAMES))
 
         def grid(column: str, numeric: bool) -> np.ndarray:
             out = np.full(shape, np.nan) if numeric else np.full(shape, None, dtype=object)
@@ -107,7 +108,7 @@ class Evidence:
 
 def reasons_for(row_contrib: np.ndarray, i: int, ev: Evidence, top: int = 3) -> list[dict]:
     """The top features behind manager i's score (its row of the detector's attribution)."""
-    per_feature = row_contrib.reshape(len(FEATURE_NAMES), len(KINDS)).sum(axis=1)
+    per_feature = row_contrib.reshape(len(SCORED_NAMES), len(KINDS)).sum(axis=1)
     total = per_feature.sum()
     order = np.argsort(-per_feature, kind="stable")
     out = []
@@ -118,7 +119,7 @@ def reasons_for(row_contrib: np.ndarray, i: int, ev: Evidence, top: int = 3) -> 
         # a reason must be unusual in its own right, not just a share of the model's score
         if max(peer_z or 0.0, self_z or 0.0) < MIN_REASON_Z:
             continue
-        f = BY_NAME[FEATURE_NAMES[j]]
+        f = BY_NAME[SCORED_NAMES[j]]
         peak = ev.peak_month[i, j]
         out.append({
             "feature": f.name, "family": f.family, "label_zh": f.label_zh, "label_en": f.label_en,

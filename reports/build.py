@@ -232,6 +232,7 @@ def method_info(con, as_of: dt.date, settings, t: Words, label: str, meaning: st
     decided = outcomes.get("confirmed", 0) + outcomes.get("dismissed", 0)
     return {
         "features": [{"label": getattr(f, label), "family": f.family, "unit": t.get(f"unit_{f.unit}", f.unit),
+                      "role": t["higher"] if f.scored else t["context_only"],
                       "meaning": getattr(f, meaning), "tables": ", ".join(f.tables) or "–"} for f in CATALOG],
         "detector": settings.detector, "model_id": model_id,
         "parameters": {"detector": settings.detector, "seed": settings.seed,

@@ -92,6 +92,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "needs_tables": ("所需数据表", "Tables needed"),
     "suspicious_when": ("可疑方向", "Suspicious when"),
     "higher": ("偏高", "higher"),
+    "context_only": ("仅供参考，不计入评分", "context only, not scored"),
     "peak_month": ("峰值月份", "Peak month"),
     "showing_first": ("仅显示最近 {shown} 行，共 {total} 行", "Showing the latest {shown} of {total} rows"),
     "no_rows": ("无记录", "No rows"),

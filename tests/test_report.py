@@ -204,6 +204,8 @@ def test_rerunning_a_month_gives_identical_files(audited, tmp_path):
     write_flagged_csv(again, tmp_path / "flagged_cases.csv")
     for name in ("index.html", "method.html", "flagged_cases.csv", f"managers/{HIJACKER}.html"):
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
+    # the method page says which catalogue features are shown but not scored
+    assert "仅供参考，不计入评分" in (out / "method.html").read_text(encoding="utf-8")
 
 
 def test_every_feature_has_evidence_and_every_evidence_column_a_word():

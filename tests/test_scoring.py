@@ -11,7 +11,7 @@ import pytest
 
 from features.build import build_features, latest_month
 from models.evaluate import evaluate
-from models.scoring import alert_budget, score_month
+from models.scoring import COLUMNS, alert_budget, score_month
 from pipeline.generator import generate_bundle
 from pipeline.ingest import ingest_bundle
 from pipeline.settings import Settings
@@ -89,6 +89,17 @@ def test_reason_codes_name_the_mechanism(scored):
     assert first["label_zh"] and first["label_en"] and first["meaning_zh"]
     assert first["value"] is not None and first["peer_median"] is not None
     assert first["peer_z"] >= 1 or first["self_z"] >= 1
+
+
+def test_context_only_features_are_neither_inputs_nor_reasons(scored):
+    _, result, _, _ = scored
+    # a month's lost-AUM share is one wealthy customer's departure as often as not: shown
+    # (feat_manager_month keeps it) but not scored; the 3-month share is scored
+    assert not [c for c in COLUMNS if c.startswith("churned_aum_share:")]
+    assert "churned_aum_share_3m:peer_z_max" in COLUMNS
+    reasons = {r["feature"] for text in result.scores["reasons"] for r in json.loads(text)}
+    assert "churned_aum_share_3m" in reasons or "churn_rate" in reasons
+    assert "churned_aum_share" not in reasons
 
 
 def test_artefacts_record_what_made_the_scores(scored):
