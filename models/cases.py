@@ -44,8 +44,10 @@ def ensure_case_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_sql("case_tables.sql"))
 
 
-def assign_cases(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings=None) -> CaseResult:
-    """Decide the cases of `as_of` from its scores; rerunning the month replaces them."""
+def assign_cases(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings=None, refill: bool = True) -> CaseResult:
+    """Decide the cases of `as_of` from its scores; rerunning the month replaces them.
+    refill: a suppressed manager's place goes to the next rank (an alert budget); False for
+    a minimum risk score, where nobody below it becomes a case."""
     as_of = as_of.replace(day=1)
     ensure_case_tables(con)
     if not con.execute("select count(*) from scores where month = ?", [as_of]).fetchall()[0][0]:
@@ -54,7 +56,7 @@ def assign_cases(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings=None) 
     con.execute("begin transaction")
     try:
         con.execute("delete from case_months where month = ?", [as_of])
-        picked = con.execute(_sql("case_months.sql"), params).df()
+        picked = con.execute(_sql("case_months.sql"), {**params, "refill": refill}).df()
         con.register("_picked", picked)
         con.execute("insert into case_months by name select * from _picked")
         con.unregister("_picked")

@@ -76,6 +76,16 @@ def alert_budget(n: int, budget: int | None, share: float = 0.01, minimum: int =
     return min(n, budget if budget is not None else max(minimum, math.ceil(share * n)))
 
 
+def flag_count(risk: np.ndarray, budget: int | None = None, min_score: float | None = None) -> int:
+    """How many managers the alert rule flags: every manager whose (stored, rounded) risk
+    score is at least `min_score`, else the top `budget` (default 1 %, at least 10)."""
+    if budget is not None and min_score is not None:
+        raise ValueError("give an alert budget or a minimum risk score, not both")
+    if min_score is not None:
+        return int((np.round(risk, 4) >= min_score).sum())
+    return alert_budget(len(risk), budget)
+
+
 @dataclass
 class Evidence:
     """What a reason quotes, as manager × feature arrays (rows in `ids` order, columns in
@@ -139,14 +149,17 @@ def _num(v):
 
 
 def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_dir: Path | None,
-                budget: int | None = None, explain: bool = True) -> ScoreResult:
+                budget: int | None = None, explain: bool = True, min_score: float | None = None) -> ScoreResult:
     """Score one audit month; out_dir None = scores table only (no model artefacts, no CSV);
-    explain False = no reason codes (history backfill: only the score and rank are shown)."""
+    explain False = no reason codes (history backfill: only the score and rank are shown).
+    Flagged: the top `budget`, or with `min_score` every manager scoring at least that."""
     as_of = as_of.replace(day=1)
     inputs = load_inputs(con, as_of, settings.score_window_months)
     if inputs.empty:
         raise ValueError(f"no features for {as_of:%Y-%m}: run `feidan features` first")
     ids, X = to_matrix(inputs)
+    if budget is not None and min_score is not None:
+        raise ValueError("give an alert budget or a minimum risk score, not both")
     params = {"detector": settings.detector, "seed": settings.seed, "columns": COLUMNS,
               "score_window_months": settings.score_window_months, "as_of": f"{as_of:%Y-%m}"}
     data_hash = hashlib.sha256(X.tobytes() + "\n".join(ids).encode()).hexdigest()
@@ -156,7 +169,7 @@ def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_di
     contrib = model.explain(X) if explain else None
     evidence = Evidence.of(inputs, ids) if explain else None
     meta = inputs.groupby("manager_id")[["branch_id", "tier", "last_month"]].first()
-    k = alert_budget(len(ids), budget)
+    k = flag_count(risk, budget, min_score)
     frame = pd.DataFrame({"manager_id": ids, "risk_score": np.round(risk, 4)})
     frame["reasons"] = ([json.dumps(reasons_for(contrib[i], i, evidence), ensure_ascii=False)
                          for i in range(len(ids))] if explain else "[]")
@@ -170,7 +183,8 @@ def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_di
                    "reasons", "model_id"]].reset_index(drop=True)
     _write_scores(con, frame, as_of)
     if out_dir is not None:
-        _write_artefacts(out_dir, model, params, data_hash, model_id, frame)
+        rule = {"min_score": min_score} if min_score is not None else {"budget": k}
+        _write_artefacts(out_dir, model, {**params, "alert_rule": rule}, data_hash, model_id, frame)
     return ScoreResult(as_of, model_id, frame, k, out_dir, params)
 
 
@@ -182,7 +196,7 @@ def ensure_scores_table(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def backfill_scores(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, months: int = 5,
-                    budget: int | None = None) -> list[dt.date]:
+                    budget: int | None = None, min_score: float | None = None) -> list[dt.date]:
     """Score the months before `as_of` that have features but no scores yet, so a manager's
     page shows a risk history from the first run on. Only the scores table is written; those
     months get no cases (a case starts when a run flags it)."""
@@ -194,7 +208,7 @@ def backfill_scores(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, mo
           and month not in (select distinct month from scores)
         order by month""", {"as_of": as_of, "months": months}).fetchall()]
     for month in missing:
-        score_month(con, month, settings, None, budget, explain=False)
+        score_month(con, month, settings, None, budget, explain=False, min_score=min_score)
     return missing
 
 

@@ -34,7 +34,7 @@ def summary_markdown(month: dt.date, run_id: str, counts: dict, cases: dict, ing
         f"| rows quarantined | {counts['quarantined']:,} |",
         f"| exact duplicate rows | {counts['duplicates']:,} |",
         f"| managers scored | {counts['scored']:,} |",
-        f"| flagged cases (budget {cases['budget']}) | {cases['flagged']} "
+        f"| flagged cases ({_rule(cases)}) | {cases['flagged']} "
         f"({cases['new']} new, {cases['ongoing']} ongoing) |",
         f"| suppressed by analysts | {cases['suppressed']} |",
         "",
@@ -102,3 +102,8 @@ def _cell(text: Any) -> str:
 
 def _num(value: Any) -> str:
     return "" if value is None else f"{value:.1f}"
+
+
+def _rule(cases: dict) -> str:
+    min_score = cases.get("min_score")
+    return f"risk score ≥ {min_score:g}" if min_score is not None else f"budget {cases['budget']}"

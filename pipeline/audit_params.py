@@ -25,6 +25,8 @@ class AuditParams(BaseModel):
     out: Path = Field(DEFAULT_OUT, description="root folder of the published run folders")
     as_of: str | None = Field(None, description="audit month YYYY-MM; default: the newest month with data")
     budget: int | None = Field(None, ge=1, description="alert budget K; default 1 % of managers, at least 10")
+    min_score: float | None = Field(
+        None, gt=0, le=100, description="instead of a budget: every manager with at least this risk score")
     lang: Literal["zh", "en"] = Field("zh", description="report language")
     unmask: bool = Field(False, description="show customer names and phones unmasked (recorded in the ledger)")
 
@@ -42,6 +44,8 @@ class AuditParams(BaseModel):
     def _one_source(self) -> AuditParams:
         if self.bundle is not None and self.inbox is not None:
             raise ValueError("give a bundle or an inbox, not both")
+        if self.budget is not None and self.min_score is not None:
+            raise ValueError("give an alert budget or a minimum risk score, not both")
         return self
 
     @property

@@ -203,6 +203,8 @@ def score(
     db: DbOption = DEFAULT_WAREHOUSE,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Audit month YYYY-MM (default: newest).")] = None,
     budget: Annotated[int | None, typer.Option(help="Alert budget: flag the top K (default 1%, at least 10).")] = None,
+    min_score: Annotated[float | None, typer.Option(
+        "--min-score", help="Instead of a budget: flag every manager with at least this risk score.")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run folder (default reports/out/<month>).")] = None,
     detector: Annotated[str | None, typer.Option(help="ecod_tail, ecod, iforest, control, ensemble, ecod+control.")] = None,
 ) -> None:
@@ -215,7 +217,7 @@ def score(
         month = _month(as_of, con)
         target = out_dir or Path("reports/out") / f"{month:%Y-%m}"
         with err.status("scoring…"):
-            result = score_month(con, month, settings, target, budget)
+            result = score_month(con, month, settings, target, budget, min_score=min_score)
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None

@@ -19,6 +19,9 @@ from pipeline.settings import DEFAULT_WAREHOUSE, Settings  # noqa: E402
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Audit month YYYY-MM (default: the newest with data).")]
 Budget = Annotated[int | None, typer.Option(help="Alert budget: flag the top K (default 1%, at least 10).", min=1)]
+MinScore = Annotated[float | None, typer.Option(
+    "--min-score", help="Instead of a budget: flag every manager with at least this risk score (0-100, a "
+                        "percentile: 99.5 = the top 0.5%); a suppressed manager's place is not refilled.")]
 Lang = Annotated[str, typer.Option("--lang", help="Report language: zh or en.")]
 OutRoot = Annotated[Path, typer.Option("--out", help="Root folder of the run folders (report, CSVs, model).")]
 
@@ -36,6 +39,7 @@ def run(
     db: DbOption = DEFAULT_WAREHOUSE,
     as_of: AsOf = None,
     budget: Budget = None,
+    min_score: MinScore = None,
     lang: Lang = "zh",
     out_root: OutRoot = DEFAULT_OUT,
     unmask: Annotated[bool, typer.Option("--unmask", help="Unmasked customer names and phones "
@@ -47,8 +51,8 @@ def run(
     Without PREFECT_API_URL a temporary local Prefect API is started for the run.
     Exit codes: 0 done; 1 a step failed (named); 2 the warehouse is in use or bad options.
     """
-    params = _params(bundle=input, warehouse=db, out=out_root, as_of=as_of, budget=budget, lang=lang,
-                     unmask=unmask)
+    params = _params(bundle=input, warehouse=db, out=out_root, as_of=as_of, budget=budget, min_score=min_score,
+                     lang=lang, unmask=unmask)
     _open(Settings.load(warehouse=db)).close()  # another run holds it: stop now, not after Prefect starts
     _run_and_report(params)
 
@@ -101,6 +105,7 @@ def serve(
     db: DbOption = DEFAULT_WAREHOUSE,
     out_root: OutRoot = DEFAULT_OUT,
     budget: Budget = None,
+    min_score: MinScore = None,
     lang: Lang = "zh",
     name: Annotated[str, typer.Option(help="Deployment name (flow 'audit').")] = "monthly",
 ) -> None:
@@ -109,7 +114,7 @@ def serve(
     see the README, "Scheduling on a Prefect server". Stop with Ctrl-C."""
     from pipeline.serve import ServeError, serve_audit
 
-    params = _params(inbox=inbox, warehouse=db, out=out_root, budget=budget, lang=lang)
+    params = _params(inbox=inbox, warehouse=db, out=out_root, budget=budget, min_score=min_score, lang=lang)
     try:
         serve_audit(params, cron=cron, timezone=timezone, name=name, say=out.print)
     except ServeError as exc:

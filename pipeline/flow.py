@@ -87,16 +87,16 @@ def audit(params: AuditParams) -> dict:
         features = t.build_month_features(con, month, settings)
 
         steps.start("score history")
-        history_months = t.score_history(con, month, settings, params.budget)
+        history_months = t.score_history(con, month, settings, params.budget, params.min_score)
 
         steps.start("score")
         run_dir = new_staging(params.out)
-        scored = t.score(con, month, settings, run_dir, params.budget)
+        scored = t.score(con, month, settings, run_dir, params.budget, params.min_score)
         run_id = run_id_for(month, scored.model_id)
         ledger.update(con, execution_id, run_id=run_id)
 
         steps.start("cases")
-        cases = t.assign_month_cases(con, month, settings)
+        cases = t.assign_month_cases(con, month, settings, refill=params.min_score is None)
 
         steps.start("report")
         from reports.build import RunInfo
@@ -105,7 +105,7 @@ def audit(params: AuditParams) -> dict:
         first_start, load_id = ledger.first_completed(con, run_id) or (started, ledger.newest_load_with_data(con))
         ledger.update(con, execution_id, load_id=load_id)
         info = RunInfo(run_id=run_id, started_at=local_text(first_start, settings.timezone), code_version=version,
-                       lang=params.lang, unmask=params.unmask, load_id=load_id)
+                       lang=params.lang, unmask=params.unmask, load_id=load_id, min_score=params.min_score)
         report, index = t.write_report(con, month, info, settings, run_dir)
 
         steps.start("export")
@@ -118,7 +118,8 @@ def audit(params: AuditParams) -> dict:
                    "scores_csv": str(folder / "scores.csv")}
         counts = {**_row_counts(ingests, features, scored),
                   "history_months": [f"{m:%Y-%m}" for m in history_months]}
-        case_summary = {"budget": scored.budget, "flagged": len(cases.cases), "new": cases.new,
+        case_summary = {"budget": scored.budget, "min_score": params.min_score, "flagged": len(cases.cases),
+                        "new": cases.new,
                         "ongoing": cases.ongoing, "suppressed": len(cases.suppressed),
                         "case_ids": list(cases.cases["case_id"])}
 

@@ -80,26 +80,27 @@ def build_month_features(con, month: dt.date, settings):
 
 
 @task(name="score history", **COMPUTE)
-def score_history(con, month: dt.date, settings, budget: int | None) -> list[dt.date]:
+def score_history(con, month: dt.date, settings, budget: int | None,
+                  min_score: float | None = None) -> list[dt.date]:
     """Score the unscored months before the audit month: the managers' risk history."""
     from models.scoring import backfill_scores
 
-    return backfill_scores(con, month, settings, budget=budget)
+    return backfill_scores(con, month, settings, budget=budget, min_score=min_score)
 
 
 @task(name="score", **COMPUTE)
-def score(con, month: dt.date, settings, run_dir: Path, budget: int | None):
-    """Score the audit month: risk score, rank, reasons, alert budget."""
+def score(con, month: dt.date, settings, run_dir: Path, budget: int | None, min_score: float | None = None):
+    """Score the audit month: risk score, rank, reasons, alert budget (or minimum score)."""
     from models.scoring import score_month
 
-    return score_month(con, month, settings, run_dir, budget)
+    return score_month(con, month, settings, run_dir, budget, min_score=min_score)
 
 
 @task(name="cases", **COMPUTE)
-def assign_month_cases(con, month: dt.date, settings):
+def assign_month_cases(con, month: dt.date, settings, refill: bool = True):
     from models.cases import assign_cases
 
-    return assign_cases(con, month, settings)
+    return assign_cases(con, month, settings, refill=refill)
 
 
 @task(name="report", **IO)

@@ -38,6 +38,7 @@ class RunInfo:
     lang: str = "zh"
     unmask: bool = False
     load_id: int | None = None  # the load this run ingested (default: the newest)
+    min_score: float | None = None  # the alert rule was a minimum risk score, not a budget
 
 
 @dataclass
@@ -220,7 +221,10 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
                   for b in with_cases.itertuples(index=False)],
         other_branches=len(branches) - len(with_cases),
         pages=pages,
-        method=method_info(con, as_of, settings, t, label, meaning),
+        method={**method_info(con, as_of, settings, t, label, meaning),
+                "alert_rule": (t.method_threshold_text.format(s=f"{run.min_score:g}", k=len(cases), n=len(scores))
+                               if run.min_score is not None
+                               else t.method_budget_text.format(k=len(cases), n=len(scores)))},
     )
 
 

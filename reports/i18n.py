@@ -206,6 +206,12 @@ _WORDS: dict[str, tuple[str, str]] = {
         "每月预警排名最高的 {k} 名客户经理（共评分 {n} 名；默认 1%，至少 10 名）；被暂停的客户经理让位于后续排名。",
         "The top {k} of {n} scored managers become cases (default 1%, at least 10); suppressed managers "
         "give their place to the next ranks."),
+    "method_threshold_text": (
+        "风险分不低于 {s} 的客户经理成为预警案件（本月 {k} 名，共评分 {n} 名；风险分为百分位，99.5 即前 0.5%）；"
+        "被暂停的客户经理不由低于该分数者递补。",
+        "Every manager with a risk score of at least {s} becomes a case ({k} of {n} scored this month; the "
+        "score is a percentile, 99.5 = the top 0.5%); a suppressed manager's place is not given to anyone "
+        "below it."),
     "method_peer_text": (
         "同组为同一机构 × 层级；少于 {min_group} 人时退回到同层级。稳健 z 分数 = (数值 − 中位数) / (1.4826 × MAD)，"
         "MAD 为零时改用 1.2533 × 平均绝对偏差，且尺度不小于该特征的最小尺度；自身比较使用本人此前 {window} 个月，少于 {min_months} 个月时不计算。少于 {min_support} 个事件得出的比例（如仅 1 笔销售）不计偏离。",

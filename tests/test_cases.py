@@ -78,6 +78,19 @@ def test_suppression_skips_the_manager_until_its_date_and_refills_the_budget(war
     assert dec.suppressed.empty
 
 
+def test_under_a_minimum_score_a_suppressed_managers_place_stays_empty(warehouse):
+    _scores(warehouse, OCT, ["M1", "M2", "M3", "M4"], k=2)
+    assign_cases(warehouse, OCT, refill=False)
+    _dispose(warehouse, "FD-202610-M1", "suppressed", until="2026-11-30")
+    _scores(warehouse, NOV, ["M1", "M2", "M3", "M4"], k=2)
+    nov = assign_cases(warehouse, NOV, refill=False)
+    # M3 is below the threshold: it does not become a case because M1 is suppressed
+    assert list(nov.cases["manager_id"]) == ["M2"]
+    assert list(nov.suppressed["manager_id"]) == ["M1"]
+    again = assign_cases(warehouse, NOV, refill=False)  # a rerun decides the same
+    assert list(again.cases["manager_id"]) == ["M2"]
+
+
 def test_the_newest_disposition_is_in_force_and_history_is_kept(warehouse):
     _scores(warehouse, OCT, ["M1", "M2", "M3"], k=2)
     assign_cases(warehouse, OCT)

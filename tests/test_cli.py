@@ -61,3 +61,12 @@ def test_second_writer_gets_a_clear_message(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_budget_and_a_minimum_score_together_are_refused_before_anything_runs(tmp_path):
+    folder = write_bundle(tmp_path / "b", {})
+    result = runner.invoke(app, ["run", "--input", str(folder), "--db", str(tmp_path / "w.duckdb"),
+                                 "--budget", "5", "--min-score", "99"])
+    assert result.exit_code == 2
+    assert "not both" in result.output + result.stderr
+    assert not (tmp_path / "w.duckdb").exists()

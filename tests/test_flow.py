@@ -85,6 +85,21 @@ def test_the_ledger_records_each_run_with_inputs_code_settings_counts_and_output
     assert set(peaks) == steps and all(mib > 50 for mib in peaks.values())  # a Python process with pandas
 
 
+def test_a_minimum_risk_score_flags_everyone_at_or_above_it_and_the_method_page_says_so(prefect_api, tmp_path):
+    run = completed(run_audit(bundle=SAMPLE_BUNDLE, warehouse=tmp_path / "w.duckdb", out=tmp_path / "runs",
+                              as_of="2026-10", min_score=95.0))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        above, flagged = con.execute("""select count(*) filter (where risk_score >= 95), count(*) filter (where flagged)
+                                        from scores where month = '2026-10-01'""").fetchall()[0]
+    finally:
+        con.close()
+    assert run["flagged"] == flagged == above > 0  # not the default budget of 10
+    assert above != 10
+    method = (Path(run["folder"]) / "method.html").read_text(encoding="utf-8")
+    assert "风险分不低于 95 的客户经理成为预警案件" in method
+
+
 def test_the_warehouse_keeps_every_month_and_each_month_keeps_one_folder(monthly):
     con = duckdb.connect(str(monthly["warehouse"]), read_only=True)
     try:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
 from features.build import build_features, latest_month
 from models.evaluate import evaluate
-from models.scoring import COLUMNS, alert_budget, score_month
+from models.scoring import COLUMNS, alert_budget, flag_count, score_month
 from pipeline.generator import generate_bundle
 from pipeline.ingest import ingest_bundle
 from pipeline.settings import Settings
@@ -60,6 +61,31 @@ def test_alert_budget_default_one_percent_at_least_ten():
     assert alert_budget(60_000, None) == 600
     assert alert_budget(5, None) == 5
     assert alert_budget(400, 25) == 25
+
+
+def test_a_minimum_risk_score_flags_everyone_at_or_above_it():
+    risk = np.array([99.99, 99.5, 99.49996, 99.4, 10.0])
+    # compared as stored (4 decimals): 99.49996 is 99.5
+    assert flag_count(risk, min_score=99.5) == 3
+    assert flag_count(risk, min_score=100.0) == 0
+    assert flag_count(risk, budget=2) == 2
+    assert flag_count(risk) == 5  # at least 10, at most everyone
+    with pytest.raises(ValueError, match="not both"):
+        flag_count(risk, budget=2, min_score=99.0)
+
+
+def test_score_month_with_a_minimum_score(scored):
+    con, result, _, root = scored
+    threshold = float(result.scores["risk_score"].iloc[4])  # the fifth-ranked manager's score
+    again = score_month(con, result.as_of, Settings(), root / "run-threshold", min_score=threshold)
+    flagged = again.scores[again.scores["flagged"]]
+    assert again.budget == len(flagged) >= 5
+    assert (flagged["risk_score"] >= threshold).all()
+    assert (again.scores.loc[~again.scores["flagged"], "risk_score"] < threshold).all()
+    meta = json.loads((root / "run-threshold" / "model" / "meta.json").read_text())
+    assert meta["params"]["alert_rule"] == {"min_score": threshold}
+    assert meta["model_id"] == result.model_id  # same model, another rule
+    score_month(con, result.as_of, Settings(), None)  # the module's other tests read the table
 
 
 def test_budget_flags_exactly_the_top_k(scored):

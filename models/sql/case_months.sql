@@ -1,6 +1,8 @@
 -- case_months for one audit month ($as_of): one row per flagged manager. The alert budget K
 -- is the number of managers scoring flagged; managers under a suppression in force are
--- skipped and K is refilled from the next ranks. A manager flagged in the previous audit
+-- skipped and, under a budget ($refill), K is refilled from the next ranks; under a minimum
+-- risk score nobody below it is picked (a threshold means "at least this suspicious"). A
+-- manager flagged in the previous audit
 -- month keeps that case id (ongoing); otherwise a new case starts, its id built from the
 -- month and the manager, so reruns give the same ids.
 with scored as (
@@ -23,15 +25,16 @@ suppressions as (
 ),
 
 eligible as (
-    select scored.manager_id, scored.rank, scored.risk_score
+    select scored.manager_id, scored.rank, scored.risk_score, scored.flagged
     from scored
     left join suppressions using (manager_id)
     where suppressions.manager_id is null
 ),
 
 picked as (
-    select *
+    select * exclude (flagged)
     from eligible
+    where $refill::boolean or flagged
     qualify row_number() over (order by rank) <= (select k from budget)
 ),
 
