@@ -30,7 +30,7 @@ WHOLE = {"int_months", "int_manager_month", "int_customer_loss", "int_customer_n
 # which replace the table's rows from then (see _since)
 MODELS = [
     "int_months", "int_manager_month", "int_customer_loss", "int_book_month", "int_customer_numbers",
-    "feat_attrition", "feat_contacts", "feat_outflows", "feat_edits", "feat_sales", "feat_complaints",
+    "int_matured_deals", "feat_attrition", "feat_contacts", "feat_outflows", "feat_edits", "feat_sales", "feat_complaints",
     "int_feature_values", "int_feature_support", "feat_feature_scores", "feat_manager_month",
 ]
 CHECKS = [

@@ -71,48 +71,17 @@ elderly_stats as (
 ),
 
 matured as (
-    select d.*, c.birth_date
-    from stg_deals d
-    left join stg_customers c using (customer_id)
-    where d.status = 'won' and d.maturity_date is not null
-      and d.maturity_date <= last_day($as_of::date) and d.maturity_date >= $since::date
+    select * from int_matured_deals where month >= $since::date
 ),
 
--- per matured deal: what the customer put into new products around the maturity (a renewal,
--- from a week before) and what they moved out after it
-matured_money as (
-    select
-        m.*,
-        coalesce((
-            select sum(r.amount) from stg_deals r
-            where r.customer_id = m.customer_id and r.deal_id <> m.deal_id and r.status in ('won', 'open')
-              and r.created_at::date between m.maturity_date - 7
-                                         and m.maturity_date + $maturity_window_days::integer
-        ), 0) as reinvested,
-        coalesce((
-            select sum(t.amount) from stg_transfers t
-            where t.customer_id = m.customer_id and t.direction = 'out'
-              and t.transfer_at::date between m.maturity_date
-                                          and m.maturity_date + $maturity_window_days::integer
-        ), 0) as moved_out
-    from matured m
-),
-
--- leaked: what left, net of what was reinvested, is at least half the matured amount. Net,
--- not "no renewal at all": a token renewal while most of the money leaves is still leakage
 leakage as (
     select
         manager_id,
-        date_trunc('month', maturity_date)::date as month,
+        month,
         count(*) as matured_deals,
-        count(*) filter (where moved_out - reinvested >= 0.5 * amount) as leaked_deals,
-        count(*) filter (
-            where moved_out - reinvested >= 0.5 * amount
-              and date_diff('year', birth_date, maturity_date)
-                  - (strftime(maturity_date, '%m%d') < strftime(birth_date, '%m%d'))::integer
-                  >= $elderly_age::integer
-        ) as elderly_leaked_deals
-    from matured_money
+        count(*) filter (where leaked) as leaked_deals,
+        count(*) filter (where leaked and age >= $elderly_age::integer) as elderly_leaked_deals
+    from matured
     group by all
 ),
 
