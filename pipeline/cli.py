@@ -211,6 +211,9 @@ def score(
     """Score the audit month: risk score 0-100, rank, reasons; flag the alert budget."""
     from models.scoring import score_month
 
+    if budget is not None and min_score is not None:
+        raise typer.BadParameter("give an alert budget or a minimum risk score, not both")
+
     settings = Settings.load(warehouse=db, detector=detector)
     con = _open(settings)
     try:

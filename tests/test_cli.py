@@ -70,3 +70,6 @@ def test_a_budget_and_a_minimum_score_together_are_refused_before_anything_runs(
     assert result.exit_code == 2
     assert "not both" in result.output + result.stderr
     assert not (tmp_path / "w.duckdb").exists()
+    scored = runner.invoke(app, ["score", "--db", str(tmp_path / "w.duckdb"), "--budget", "5", "--min-score", "99"])
+    assert scored.exit_code == 2 and "not both" in scored.output + scored.stderr
+    assert not (tmp_path / "w.duckdb").exists()
