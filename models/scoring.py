@@ -76,11 +76,16 @@ def alert_budget(n: int, budget: int | None, share: float = 0.01, minimum: int =
     return min(n, budget if budget is not None else max(minimum, math.ceil(share * n)))
 
 
+def check_alert_rule(budget: int | None, min_score: float | None) -> None:
+    """One alert rule at a time: a budget or a minimum risk score."""
+    if budget is not None and min_score is not None:
+        raise ValueError("give an alert budget or a minimum risk score, not both")
+
+
 def flag_count(risk: np.ndarray, budget: int | None = None, min_score: float | None = None) -> int:
     """How many managers the alert rule flags: every manager whose (stored, rounded) risk
     score is at least `min_score`, else the top `budget` (default 1 %, at least 10)."""
-    if budget is not None and min_score is not None:
-        raise ValueError("give an alert budget or a minimum risk score, not both")
+    check_alert_rule(budget, min_score)
     if min_score is not None:
         return int((np.round(risk, 4) >= min_score).sum())
     return alert_budget(len(risk), budget)
@@ -158,8 +163,7 @@ def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_di
     if inputs.empty:
         raise ValueError(f"no features for {as_of:%Y-%m}: run `feidan features` first")
     ids, X = to_matrix(inputs)
-    if budget is not None and min_score is not None:
-        raise ValueError("give an alert budget or a minimum risk score, not both")
+    check_alert_rule(budget, min_score)  # before the model is fitted
     params = {"detector": settings.detector, "seed": settings.seed, "columns": COLUMNS,
               "score_window_months": settings.score_window_months, "as_of": f"{as_of:%Y-%m}"}
     data_hash = hashlib.sha256(X.tobytes() + "\n".join(ids).encode()).hexdigest()

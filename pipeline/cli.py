@@ -209,10 +209,12 @@ def score(
     detector: Annotated[str | None, typer.Option(help="ecod_tail, ecod, iforest, control, ensemble, ecod+control.")] = None,
 ) -> None:
     """Score the audit month: risk score 0-100, rank, reasons; flag the alert budget."""
-    from models.scoring import score_month
+    from models.scoring import check_alert_rule, score_month
 
-    if budget is not None and min_score is not None:
-        raise typer.BadParameter("give an alert budget or a minimum risk score, not both")
+    try:
+        check_alert_rule(budget, min_score)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
     settings = Settings.load(warehouse=db, detector=detector)
     con = _open(settings)

@@ -222,9 +222,11 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
         other_branches=len(branches) - len(with_cases),
         pages=pages,
         method={**method_info(con, as_of, settings, t, label, meaning),
-                "alert_rule": (t.method_threshold_text.format(s=f"{run.min_score:g}", k=len(cases), n=len(scores))
+                "alert_rule": (t.method_threshold_text.format(s=f"{run.min_score:g}", k=figures["cases_flagged"],
+                                                              n=figures["managers_scored"])
                                if run.min_score is not None
-                               else t.method_budget_text.format(k=len(cases), n=len(scores)))},
+                               else t.method_budget_text.format(k=figures["cases_flagged"],
+                                                                n=figures["managers_scored"]))},
     )
 
 

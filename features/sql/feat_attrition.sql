@@ -17,8 +17,7 @@ losses as (
 lost_from_book as (
     select
         b.manager_id, b.month, b.customer_id, b.start_aum, l.lost_on,
-        date_diff('year', c.birth_date, l.lost_on)
-            - (strftime(l.lost_on, '%m%d') < strftime(c.birth_date, '%m%d'))::integer as age
+        age_on(c.birth_date, l.lost_on) as age
     from book b
     join losses l
       on l.customer_id = b.customer_id

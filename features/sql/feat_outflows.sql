@@ -13,8 +13,7 @@ outflows as (
         s.manager_id,
         date_trunc('month', t.transfer_at)::date as month,
         counterparty_key(t.counterparty_account, t.counterparty_bank, t.counterparty_name) as counterparty,
-        date_diff('year', c.birth_date, t.transfer_at::date)
-            - (strftime(t.transfer_at, '%m%d') < strftime(c.birth_date, '%m%d'))::integer as age
+        age_on(c.birth_date, t.transfer_at::date) as age
     from stg_transfers t
     join stg_assignments s
       on s.customer_id = t.customer_id

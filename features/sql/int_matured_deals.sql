@@ -49,8 +49,7 @@ final as (
         product_code,
         amount,
         maturity_date,
-        date_diff('year', birth_date, maturity_date)
-            - (strftime(maturity_date, '%m%d') < strftime(birth_date, '%m%d'))::integer as age,
+        age_on(birth_date, maturity_date) as age,
         reinvested,
         moved_out,
         moved_out - reinvested >= 0.5 * amount as leaked

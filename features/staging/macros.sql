@@ -103,3 +103,8 @@ create or replace macro parse_field(x) as (
 create or replace macro counterparty_key(account, bank, name) as
     case when account is not null then 'acct:' || account || '|' || coalesce(bank, '')
          else 'name:' || coalesce(bank, '') || '|' || coalesce(name, '') end;
+
+-- Age in whole years on a day: one less while that year's birthday is still to come. The
+-- elderly features (feat_outflows, feat_attrition, int_matured_deals) and their evidence.
+create or replace macro age_on(birth, on_day) as
+    date_diff('year', birth, on_day) - (strftime(on_day, '%m%d') < strftime(birth, '%m%d'))::integer;

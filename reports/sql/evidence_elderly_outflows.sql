@@ -8,8 +8,7 @@ outflows as (
     select
         a.manager_id,
         t.*,
-        date_diff('year', c.birth_date, t.transfer_at::date)
-            - (strftime(t.transfer_at, '%m%d') < strftime(c.birth_date, '%m%d'))::integer as age,
+        age_on(c.birth_date, t.transfer_at::date) as age,
         c.customer_name
     from stg_transfers t
     join stg_assignments a

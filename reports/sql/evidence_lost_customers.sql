@@ -47,8 +47,7 @@ final as (
         o.manager_id,
         o.customer_id,
         c.customer_name,
-        date_diff('year', c.birth_date, o.lost_on)
-            - (strftime(o.lost_on, '%m%d') < strftime(c.birth_date, '%m%d'))::integer as age,
+        age_on(c.birth_date, o.lost_on) as age,
         o.lost_on,
         o.how,
         o.prev_aum::double as balance_before,
