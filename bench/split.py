@@ -41,6 +41,8 @@ AS_OF = {
     }),
     "field_changes": ("left(changed_at::varchar, 10) < {c}", {}),
     "complaints": ("left(received_at::varchar, 10) < {c}", {}),
+    # declarations have no event date in the CRM's sense: a declaration not yet made is absent
+    "related_parties": ("coalesce(left(declared_at::varchar, 10), '0000') < {c}", {}),
 }
 
 

@@ -1,4 +1,4 @@
-"""The CRM export bundle contract (v1), as data.
+"""The CRM export bundle contract (v1.1), as data.
 
 One source of truth for table names, canonical columns, Chinese header aliases,
 value types, enumerations (with their Chinese spellings), keys and which tables
@@ -65,6 +65,10 @@ PRODUCT_TYPES = {
 }
 DEAL_STATUSES = {"open": "进行中", "won": "成交", "lost": "丢单", "cancelled": "取消"}
 FIELDS = {"phone": "电话", "email": "邮箱", "address": "地址", "other": "其他"}
+RELATIONS = {
+    "spouse": "配偶", "parent": "父母", "child": "子女", "sibling": "兄弟姐妹",
+    "other_relative": "其他亲属", "company": "关联企业",
+}
 
 C = Column  # short alias for the table literals below
 
@@ -86,6 +90,8 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         C("segment", "客户等级", ENUM, values=SEGMENTS),
         C("opened_at", "开户日期", DATE, required=True),
         C("closed_at", "销户日期", DATE),
+        C("address", "联系地址", personal=True),  # v1.1, optional
+        C("id_hash", "证件号摘要", personal=True),  # v1.1, optional: salted hash of the national id
     ), key=("customer_id",), required=True),
     Table("assignments", (
         C("customer_id", "客户号", required=True),
@@ -150,6 +156,16 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         C("category", "类别"),
         C("text", "内容"),
     ), key=("complaint_id",)),
+    # v1.1, optional: staff's declared relatives and related accounts (员工亲属及关联方申报)
+    Table("related_parties", (
+        C("manager_id", "客户经理编号", required=True),
+        C("party_name", "关联方姓名", personal=True),
+        C("relation", "关系", ENUM, required=True, values=RELATIONS),
+        C("phone", "联系电话", personal=True),
+        C("account", "账号", personal=True),
+        C("id_hash", "证件号摘要", personal=True),
+        C("declared_at", "申报日期", DATE),
+    ), key=("manager_id", "relation", "party_name", "phone", "account")),
 ]}
 del C
 

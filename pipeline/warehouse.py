@@ -72,3 +72,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
   row_status varchar not null  -- loaded | quarantined | duplicate
 )"""
         )
+        # a warehouse made under an older contract gains the new optional columns (v1.1)
+        for c in table.column_names:
+            con.execute(f"alter table raw_{table.name} add column if not exists {c} varchar")

@@ -105,7 +105,7 @@ def test_the_month_rebuilds_features_from_its_earliest_change_on(warehouses):
     assert monthly.execute("select count(*) from stg_changes").fetchall()[0][0] == 0  # consumed
 
 
-CUSTOMER = "('A', 'a', '1', date '1950-01-01', 'mass', date '2020-01-05', {closed}, {load})"
+CUSTOMER = "('A', 'a', '1', date '1950-01-01', 'mass', date '2020-01-05', {closed}, null, null, {load})"
 
 
 @pytest.mark.parametrize(("new_row", "changed_from"), [
@@ -122,7 +122,8 @@ def test_a_load_records_the_first_day_it_changes(new_row, changed_from):
 
     con = duckdb.connect()
     con.execute("create table stg_customers (customer_id varchar, customer_name varchar, phone varchar, "
-                "birth_date date, segment varchar, opened_at date, closed_at date, load_id integer)")
+                "birth_date date, segment varchar, opened_at date, closed_at date, address varchar, "
+                "id_hash varchar, load_id integer)")
     con.execute("insert into stg_customers values " + CUSTOMER.format(closed="null", load=1))
     con.execute("create temp table _stg_new as select * from stg_customers limit 0")
     con.execute("insert into _stg_new values " + new_row)

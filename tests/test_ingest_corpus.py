@@ -409,3 +409,37 @@ def test_one_edit_spelled_two_ways_in_one_export_is_staged_once(warehouse, tmp_p
     assert accounting(by_file(res, "field_changes.csv")) == (2, 2, 0, 0, "loaded")
     assert warehouse.execute("select customer_id, field, new_value from stg_field_changes").fetchall() == [
         ("C1", "phone", "13900000009")]
+
+
+def test_contract_v1_1_related_parties_and_customer_columns_load(warehouse, tmp_path):
+    files = {
+        "customers.csv": "客户号,客户姓名,联系电话,出生日期,客户等级,开户日期,销户日期,联系地址,证件号摘要\n"
+                         "C1,赵敏,13900000001,1950-01-01,大众,2019-01-01,,北京市朝阳区1号,h1\n"
+                         "C2,钱进,13900000002,1980-02-02,私行,2019-01-01,,,\n",
+        "related_parties.csv": "客户经理编号,关联方姓名,关系,联系电话,账号,证件号摘要,申报日期\n"
+                               "M1,王芳,配偶,13700000001,6222****0001,h9,2025-01-02\n"
+                               "M1,某某贸易,关联企业,,6217****0002,,\n"
+                               "M2,李雷,表兄,,,,\n",  # not a contract relation
+    }
+    res = load(warehouse, tmp_path / "b", files)
+    assert accounting(by_file(res, "related_parties.csv")) == (3, 2, 1, 0, "loaded")
+    assert quarantined(warehouse, "related_parties.csv")[0][:2] == (4, "relation")
+    assert warehouse.execute("select manager_id, relation, account from stg_related_parties order by 2"
+                             ).fetchall() == [("M1", "company", "6217****0002"), ("M1", "spouse", "6222****0001")]
+    assert warehouse.execute("select customer_id, address, id_hash from stg_customers order by 1").fetchall() == [
+        ("C1", "北京市朝阳区1号", "h1"), ("C2", None, None)]
+
+
+def test_a_v1_bundle_loads_into_a_warehouse_made_before_v1_1(tmp_path):
+    """A warehouse whose raw tables predate the v1.1 columns gains them; staging rebuilds."""
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path), config={"autoinstall_known_extensions": "false"})
+    con.execute("""create table raw_customers (load_id integer not null, source_file varchar not null,
+                   line bigint not null, customer_id varchar, customer_name varchar, phone varchar,
+                   birth_date varchar, segment varchar, opened_at varchar, closed_at varchar,
+                   extra json, row_status varchar not null)""")
+    load(con, tmp_path / "b", {})
+    assert con.execute("select count(*), count(address) from stg_customers").fetchone() == (2, 0)
+    con.close()

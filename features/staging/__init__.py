@@ -61,6 +61,12 @@ def _upsertable(con: duckdb.DuckDBPyConnection, name: str, new_load: int) -> boo
 
 def _upsert(con: duckdb.DuckDBPyConnection, name: str, sql: str, new_load: int) -> None:
     con.execute(f"create or replace temp table _stg_new as {sql}", {"since_load": new_load})
+    if _columns(con, "_stg_new") != _columns(con, f"stg_{name}"):
+        # the model gained columns (a newer contract): rebuild it whole, once
+        con.execute("drop table _stg_new")
+        con.execute(f"create or replace table stg_{name} as {sql}", {"since_load": 0})
+        con.execute("insert into stg_changes values (?, ?)", [name, EVERYTHING])
+        return
     if con.execute("select count(*) from _stg_new").fetchall()[0][0]:
         # keys compare null-safely, as the model's partition by does
         match = " and ".join(f"stg_{name}.{c} is not distinct from n.{c}" for c in TABLES[name].key)
@@ -69,6 +75,10 @@ def _upsert(con: duckdb.DuckDBPyConnection, name: str, sql: str, new_load: int) 
         con.execute(f"delete from stg_{name} using _stg_new n where {match}")
         con.execute(f"insert into stg_{name} select * from _stg_new")
     con.execute("drop table _stg_new")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [row[0] for row in con.execute(f"describe {table}").fetchall()]
 
 
 def event_columns(name: str) -> list[str]:

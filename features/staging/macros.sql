@@ -97,6 +97,16 @@ create or replace macro parse_field(x) as (
     when 'other' then 'other' when '其他' then 'other'
   end
 );
+create or replace macro parse_relation(x) as (
+  case lower(trim(x))
+    when 'spouse' then 'spouse' when '配偶' then 'spouse'
+    when 'parent' then 'parent' when '父母' then 'parent'
+    when 'child' then 'child' when '子女' then 'child'
+    when 'sibling' then 'sibling' when '兄弟姐妹' then 'sibling'
+    when 'other_relative' then 'other_relative' when '其他亲属' then 'other_relative'
+    when 'company' then 'company' when '关联企业' then 'company'
+  end
+);
 
 -- The same outside counterparty (feat_outflows and the report's counterparty evidence): the
 -- account with its bank, else bank + name.

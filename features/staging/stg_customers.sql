@@ -27,6 +27,8 @@ typed as (
         parse_segment(segment)     as segment,
         parse_date(opened_at)      as opened_at,
         parse_date(closed_at)      as closed_at,
+        clean_text(address)        as address,   -- v1.1, optional
+        clean_text(id_hash)        as id_hash,   -- v1.1, optional
         load_id,
         source_file,
         line

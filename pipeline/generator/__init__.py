@@ -62,7 +62,8 @@ def generate_bundle(out: Path, managers: int, months: int, seed: int, fmt: str =
             edits, injected = plan_errors(tables, inject_errors, np.random.default_rng([seed, 424242]),
                                           lambda t: writer.path(t).name)
         for name in TABLES:
-            writer.write(name, tables[name], edits.get(name))
+            if name in tables:  # a bank without a table's data writes no file for it
+                writer.write(name, tables[name], edits.get(name))
         tick("generating", first + count, managers)
     files = writer.close()
     labels = pd.DataFrame(

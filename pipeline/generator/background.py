@@ -126,7 +126,8 @@ class Chunk:
         m["exit_off"] = np.where(np.isnan(exit_off), NEVER, exit_off).astype(np.int64)
         tables = self.activity_tables()  # first: edits change the customers' current phone
         tables.update({"managers": self._managers_table(), "customers": self._customers_table(),
-                       "assignments": self._assignments_table()})
+                       "assignments": self._assignments_table(),
+                       "related_parties": self._related_parties_table()})
         return tables
 
     def _after_opening(self) -> None:
@@ -145,6 +146,21 @@ class Chunk:
 
     def _managers_table(self) -> pd.DataFrame:
         return self.managers[["manager_id", "manager_name", "branch_id", "tier", "hire_date", "exit_date", "phone"]]
+
+    def _related_parties_table(self) -> pd.DataFrame:
+        """Staff's declared relatives (contract v1.1): about half the managers declare a spouse.
+        Drawn from a stream of its own, so adding the table changed no other table."""
+        m = self.managers
+        rng = np.random.default_rng([self.market_seed, int(m["idx"].iloc[0]) if len(m) else 0, 7101])
+        declares = rng.random(len(m)) < 0.5
+        who = m.loc[declares]
+        n = len(who)
+        return pd.DataFrame({
+            "manager_id": who["manager_id"].to_numpy(), "party_name": vocab.person_names(rng, n),
+            "relation": "spouse", "phone": vocab.phone_numbers(7, who["idx"].to_numpy()),
+            "account": vocab.masked_accounts(rng, n), "id_hash": None,
+            "declared_at": np.full(n, self.win.start - 200 * DAY, "datetime64[D]"),
+        })
 
     def _customers_table(self) -> pd.DataFrame:
         c = self.customers

@@ -36,7 +36,7 @@ def insert_file(con: duckdb.DuckDBPyConnection, table: Table, load_id: int, name
         extra_sql = "null::json"
     cols = ", ".join(table.column_names)
     con.execute(
-        f"""insert into raw_{table.name}
+        f"""insert into raw_{table.name} (load_id, source_file, line, {cols}, extra, row_status)
         select $load_id, $file, line, {cols}, extra,
                case when {bad_row_sql(table)} then 'quarantined' else 'loaded' end
         from (select line, {selected}, {extra_sql} as extra from ({parsed.query}))""",

@@ -15,6 +15,7 @@ ENUM_PARSERS = [
     (k.TIERS, "parse_tier"), (k.SEGMENTS, "parse_segment"), (k.CHANNELS, "parse_channel"),
     (k.DIRECTIONS, "parse_direction"), (k.PRODUCT_TYPES, "parse_product_type"),
     (k.DEAL_STATUSES, "parse_deal_status"), (k.FIELDS, "parse_field"),
+    (k.RELATIONS, "parse_relation"),
 ]
 KIND_PARSERS = {
     k.DATE: ("parse_date", "not a date (expected YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD)"),
