@@ -1,7 +1,10 @@
 """Scheduling on a real Prefect server: `prefect server start` on a free local port,
-`feidan serve` against it, a triggered run of the deployment loads the inbox and completes
+`feidan serve` against it. A triggered run of the deployment loads the inbox and completes
 with its artifacts, and the server lists and filters flow runs (prefect 3.8.8 answers 422
-to those with fastapi 0.151+: this guards the pin). Skip locally with `-m "not server"`."""
+to those with fastapi 0.151+: this guards the pin); and the server's own scheduler creates
+a run from a one-minute schedule that completes (with SQLAlchemy 2.1 every scheduler loop
+failed and no scheduled run was ever created: this guards that pin). Skip locally with
+`-m "not server"`."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flow_harness import SAMPLE_BUNDLE
@@ -76,35 +80,56 @@ def test_the_inbox_holds_one_bundle_per_export_loaded_in_name_order(tmp_path):
     assert loose == ["contacts.csv"]
 
 
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A real `prefect server start` whose scheduler looks for due work every 2 s (default 60)."""
+    home = tmp_path_factory.mktemp("prefect-server")
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {**os.environ, "PREFECT_HOME": str(home / "prefect-home"), "PREFECT_API_URL": api,
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_RUNNER_POLL_FREQUENCY": "2",
+           "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2"}
+    log_path = home / "server.log"
+    process = None
+    try:
+        with log_path.open("wb") as log:
+            process = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
+                                        "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                                       start_new_session=True, cwd=home)
+        _wait("prefect server start", lambda: urllib.request.urlopen(f"{api}/health", timeout=2).status == 200,
+              180, process, log_path)
+        yield {"api": api, "port": port, "env": env, "log": log_path}
+    finally:
+        _stop(process)
+    assert "Can't evaluate bulk DML" not in log_path.read_text(errors="replace"), "the scheduler failed"
+
+
+def _serve(cwd: Path, env: dict, cron: str, name: str, log_path: Path) -> subprocess.Popen:
+    inbox = cwd / "inbox"
+    shutil.copytree(SAMPLE_BUNDLE, inbox / "2026-10")
+    (inbox / "notes.txt").write_text("not an export\n", encoding="utf-8")
+    with log_path.open("wb") as log:
+        # default warehouse and output folder, relative to a directory outside the project:
+        # its reports/out must not shadow the `reports` package in the served runs
+        return subprocess.Popen([str(BIN / "feidan"), "serve", "--cron", cron, "--timezone", "Asia/Shanghai",
+                                 "--inbox", "inbox", "--name", name], env=env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd)
+
+
+def _published(cwd: Path) -> list[Path]:
+    return [p for p in (cwd / "reports" / "out").iterdir() if p.name.startswith("2026-10-")]
+
+
 @pytest.mark.server
-def test_a_served_deployment_runs_the_inbox_on_a_real_server(tmp_path):
+def test_a_served_deployment_runs_the_inbox_on_a_real_server(server, tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    port = _free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_API_URL": api,
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_RUNNER_POLL_FREQUENCY": "2"}
-    inbox = tmp_path / "inbox"
-    shutil.copytree(SAMPLE_BUNDLE, inbox / "2026-10")
-    (inbox / "notes.txt").write_text("not an export\n", encoding="utf-8")
-    server_log, serve_log = tmp_path / "server.log", tmp_path / "serve.log"
-    server = serve = None
+    serve_log = tmp_path / "serve.log"
+    serve = _serve(tmp_path, server["env"], "0 6 2 * *", "monthly", serve_log)
     try:
-        with server_log.open("wb") as log:
-            server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
-                                       "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                      start_new_session=True, cwd=tmp_path)
-        _wait("prefect server start", lambda: urllib.request.urlopen(f"{api}/health", timeout=2).status == 200,
-              180, server, server_log)
-        with serve_log.open("wb") as log:
-            # default warehouse and output folder, relative to a directory outside the project:
-            # its reports/out must not shadow the `reports` package in the served runs
-            serve = subprocess.Popen([str(BIN / "feidan"), "serve", "--cron", "0 6 2 * *", "--timezone",
-                                      "Asia/Shanghai", "--inbox", "inbox"], env=env, stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path)
-        with temporary_settings(updates={PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+        with temporary_settings(updates={PREFECT_API_URL: server["api"]}), get_client(sync_client=True) as client:
             deployment = _wait("feidan serve", lambda: client.read_deployment_by_name("audit/monthly"),
                                120, serve, serve_log)
             schedule = deployment.schedules[0].schedule
@@ -115,16 +140,48 @@ def test_a_served_deployment_runs_the_inbox_on_a_real_server(tmp_path):
             assert final.state.is_completed(), f"{final.state}\n{serve_log.read_text()[-3000:]}"
             listed = client.read_flow_runs(flow_run_filter=FlowRunFilter(
                 deployment_id=FlowRunFilterDeploymentId(any_=[deployment.id])))
-            assert [r.id for r in listed] == [run.id]
+            assert run.id in [r.id for r in listed]
+            # besides the triggered run, only the scheduler's own runs: at 06:00 Shanghai on the 2nd
+            for other in (r for r in listed if r.id != run.id):
+                assert other.auto_scheduled and other.state.is_scheduled(), other
+                local = other.expected_start_time.astimezone(ZoneInfo("Asia/Shanghai"))
+                assert (local.day, local.hour, local.minute) == (2, 6, 0), local
             keys = {a.key for a in client.read_artifacts() if a.flow_run_id == run.id}
             assert keys == {"audit-summary", "flagged-cases", "audit-report"}
-        page = urllib.request.Request(f"http://127.0.0.1:{port}/runs/flow-run/{run.id}",
+        page = urllib.request.Request(f"http://127.0.0.1:{server['port']}/runs/flow-run/{run.id}",
                                       headers={"Accept": "text/html"})  # what a browser opens
         with urllib.request.urlopen(page, timeout=10) as ui:
             assert ui.status == 200 and "text/html" in ui.headers["content-type"]
-        published = [p for p in (tmp_path / "reports" / "out").iterdir() if p.name.startswith("2026-10-")]
+        published = _published(tmp_path)
         assert len(published) == 1 and (published[0] / "index.html").exists()
         assert "notes.txt is not a bundle" in serve_log.read_text()
     finally:
         _stop(serve)
-        _stop(server)
+
+
+@pytest.mark.server
+def test_a_one_minute_schedule_creates_a_run_that_completes(server, tmp_path):
+    """Nobody triggers anything: the server's scheduler must create the run from the cron."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    serve_log = tmp_path / "serve.log"
+    serve = _serve(tmp_path, server["env"], "* * * * *", "every-minute", serve_log)
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: server["api"]}), get_client(sync_client=True) as client:
+            deployment = _wait("feidan serve", lambda: client.read_deployment_by_name("audit/every-minute"),
+                               120, serve, serve_log)
+
+            def completed_scheduled_run():
+                runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                    deployment_id=FlowRunFilterDeploymentId(any_=[deployment.id])))
+                failed = [r for r in runs if r.state.is_final() and not r.state.is_completed()]
+                assert not failed, f"{failed[0].state}\n{serve_log.read_text()[-3000:]}"
+                return next((r for r in runs if r.state.is_completed()), None)
+
+            run = _wait("a scheduled run", completed_scheduled_run, 240, serve, serve_log)
+            assert run.auto_scheduled, "created by the scheduler, not by a trigger"
+        assert len(_published(tmp_path)) == 1
+    finally:
+        _stop(serve)
