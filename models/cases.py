@@ -76,16 +76,17 @@ def assign_cases(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings=None, 
 
 
 def load_cases(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
-    """The month's cases with their first month and the disposition in force (if any)."""
+    """The month's cases with their first month and the disposition in force in that audit
+    month (if any): a suppression that ended before the month began is not in force."""
     ensure_case_tables(con)
     return con.execute("""
         select cm.month, cm.case_id, cm.manager_id, cm.rank, cm.risk_score, cm.status,
                c.first_flagged_month, d.disposition, d.until as disposition_until, d.analyst, d.comment
         from case_months cm
         join cases c using (case_id)
-        left join dispositions_in_force d using (case_id)
-        where cm.month = ?
-        order by cm.rank""", [as_of.replace(day=1)]).df()
+        left join dispositions_on($month) d using (case_id)
+        where cm.month = $month
+        order by cm.rank""", {"month": as_of.replace(day=1)}).df()
 
 
 def load_suppressed(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:

@@ -48,7 +48,7 @@ def export(
     start, end = _month(first, "--from"), _month(last, "--to")
     con = _open(Settings.load(warehouse=db))
     try:
-        frame = select_cases(con, run, start, end, statuses)
+        frame = select_cases(con, dt.date.today(), run, start, end, statuses)
     finally:
         con.close()
     what = run or f"{first or 'start'}_{last or 'end'}"

@@ -112,10 +112,11 @@ def record_cases(con: duckdb.DuckDBPyConnection, report: AuditReport) -> None:
     con.execute("commit")
 
 
-def select_cases(con: duckdb.DuckDBPyConnection, run_id: str | None = None, first: dt.date | None = None,
-                 last: dt.date | None = None, statuses: list[str] | None = None) -> pd.DataFrame:
-    """Exported cases by run or month range, with today's dispositions (a case confirmed after
-    the run exports as confirmed)."""
+def select_cases(con: duckdb.DuckDBPyConnection, today: dt.date, run_id: str | None = None,
+                 first: dt.date | None = None, last: dt.date | None = None,
+                 statuses: list[str] | None = None) -> pd.DataFrame:
+    """Exported cases by run or month range, with the dispositions in force `today` (a case
+    confirmed after the run exports as confirmed; a suppression that has lapsed does not)."""
     from models.cases import ensure_case_tables
 
     ensure_case_tables(con)
@@ -123,12 +124,12 @@ def select_cases(con: duckdb.DuckDBPyConnection, run_id: str | None = None, firs
         return pd.DataFrame(columns=COLUMNS)
     frame = con.execute("""
         select e.* replace (coalesce(d.disposition, e.status) as status)
-        from case_exports e left join dispositions_in_force d using (case_id)
+        from case_exports e left join dispositions_on($today) d using (case_id)
         where ($run_id is null or e.run_id = $run_id)
           and ($first is null or e.as_of_month >= $first)
           and ($last is null or e.as_of_month <= $last)
         order by e.as_of_month, e.rank""",
-        {"run_id": run_id, "first": f"{first:%Y-%m}" if first else None,
+        {"today": today, "run_id": run_id, "first": f"{first:%Y-%m}" if first else None,
          "last": f"{last:%Y-%m}" if last else None}).df()
     if statuses:
         frame = frame[frame["status"].isin(statuses)]

@@ -137,3 +137,30 @@ def test_a_killed_run_leaves_only_a_staging_folder_that_the_next_run_removes(tmp
     assert [p.name for p in out.iterdir() if not p.name.startswith(".")] == []
     assert clean_staging(out) == [half]
     assert list(out.iterdir()) == []
+
+
+def test_a_lapsed_suppression_leaves_the_case_new_not_suppressed(warehouse):
+    """Suppressed until a day already past (a typo, or simply expired): the manager is flagged
+    again and the case is new, in the case table and in today's export."""
+    import pandas as pd
+
+    from reports.export import COLUMNS, NUMERIC, select_cases
+
+    _scores(warehouse, OCT, ["M1", "M2", "M3"], k=2)
+    assign_cases(warehouse, OCT)
+    _dispose(warehouse, "FD-202610-M1", "suppressed", until="2026-09-30")
+    rerun = assign_cases(warehouse, OCT)
+    assert list(rerun.cases["manager_id"]) == ["M1", "M2"] and rerun.suppressed.empty
+    assert list(rerun.cases["status"]) == ["new", "new"]
+    assert rerun.cases["disposition"].isna().all()
+
+    row = {c: 0 if c in NUMERIC else "" for c in COLUMNS}
+    row.update(case_id="FD-202610-M1", as_of_month="2026-10", manager_id="M1", status="new")
+    warehouse.register("_row", pd.DataFrame([row]))
+    warehouse.execute("create table case_exports as select * from _row")
+    live = select_cases(warehouse, dt.date(2026, 11, 29), statuses=["new", "ongoing", "confirmed"])
+    assert list(live["status"]) == ["new"]
+    # while a suppression is in force, today's export says so
+    _dispose(warehouse, "FD-202610-M1", "suppressed", until="2026-12-31", at="2026-11-06 10:00:00")
+    assert list(select_cases(warehouse, dt.date(2026, 11, 29))["status"]) == ["suppressed"]
+    assert list(select_cases(warehouse, dt.date(2027, 1, 1))["status"]) == ["new"]

@@ -190,9 +190,9 @@ def test_case_ids_are_stable_across_consecutive_runs_and_reruns(audited):
     assert carried, "no manager flagged in both months: the seed no longer tests carry-over"
     for c in carried:
         assert c.case_id == sep[c.manager_id] and c.status == "ongoing" and c.first_flagged_month == "2026-09"
-    exported = select_cases(con, first=SEP, last=OCT)
+    exported = select_cases(con, OCT, first=SEP, last=OCT)
     assert len(exported) == len(outputs[SEP][0].cases) + len(oct_cases)
-    ongoing = select_cases(con, first=OCT, last=OCT, statuses=["ongoing"])
+    ongoing = select_cases(con, OCT, first=OCT, last=OCT, statuses=["ongoing"])
     assert set(ongoing["manager_id"]) == {c.manager_id for c in carried}
 
 

@@ -39,3 +39,10 @@ select dispositions.* replace (coalesce(cases.manager_id, dispositions.manager_i
 from dispositions
 left join cases using (case_id)
 qualify row_number() over (partition by case_id order by recorded_at desc, line desc nulls last) = 1;
+
+-- the decisions in force on a day: a suppression stops being in force after its `until`
+-- (a lapsed suppression leaves the case new or ongoing again, as if never suppressed);
+-- confirmed and dismissed stand until an analyst decides otherwise
+create or replace macro dispositions_on(day) as table
+select * from dispositions_in_force
+where disposition <> 'suppressed' or day::date <= until;
