@@ -25,12 +25,15 @@ from pipeline.contract import OPTIONAL_TABLES
 PER_MONTH = {"feat_feature_scores"}
 # rebuilt whole every time: small, or not by month (a customer's first loss), or a month's
 # rows depend on rows of any date (an edit to a number some other customer ever had)
-WHOLE = {"int_months", "int_manager_month", "int_customer_loss", "int_customer_numbers", "feat_edits"}
+WHOLE = {"int_months", "int_manager_month", "int_customer_loss", "int_customer_numbers", "int_households",
+         "int_phone_edits", "feat_edits"}
 # the others have a month column and take $since: they compute the months from $since on,
 # which replace the table's rows from then (see _since)
 MODELS = [
     "int_months", "int_manager_month", "int_customer_loss", "int_book_month", "int_customer_numbers",
-    "int_matured_deals", "feat_attrition", "feat_contacts", "feat_outflows", "feat_edits", "feat_sales", "feat_complaints",
+    "int_households", "int_phone_edits", "int_matured_deals", "int_outflows", "int_customer_chains",
+    "feat_attrition", "feat_contacts", "feat_outflows", "feat_edits", "feat_sales", "feat_complaints",
+    "feat_chains",
     "int_feature_values", "int_feature_support", "feat_feature_scores", "feat_manager_month",
 ]
 CHECKS = [
@@ -87,6 +90,8 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
         "maturity_window_days": settings.maturity_window_days,
         "exit_window_days": settings.exit_window_days, "elderly_age": settings.elderly_age,
         "shared_counterparty_months": settings.shared_counterparty_months,
+        "household_max_size": settings.household_max_size, "popular_min_managers": settings.popular_min_managers,
+        "chain_outflow_share": settings.chain_outflow_share, "late_log_days": settings.late_log_days,
         "peer_min_group": settings.peer_min_group, "self_window_months": settings.self_window_months,
         "self_min_months": settings.self_min_months, "min_support": settings.min_support,
         "share_features": [f.name for f in CATALOG if f.unit == "share"],

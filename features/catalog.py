@@ -19,6 +19,7 @@ FAMILIES = {
     7: ("离职与调岗", "Departure and reassignment"),
     8: ("老年客户", "Vulnerable customers"),
     9: ("投诉", "Complaints"),
+    10: ("证据链", "Evidence chains"),
 }
 
 
@@ -148,6 +149,35 @@ CATALOG: tuple[Feature, ...] = (
             "近3个月成交的理财、保险、基金销售中没有双录编号的比例。",
             "Share of won wealth, insurance and fund sales in the month and the two before without a "
             "sales-recording (双录) id.", ("deals",), min_scale=0.08),
+    Feature("chain_customers", 10, "当月证据链客户数", "Customers with an evidence chain, this month", "count",
+            "当月发生资金事件（到期未续、或大额转出到无法解释的去向）的名下客户中，四个环节至少占三个的人数："
+            "联系转到系统外（事前60天无联系记录、非工作时间联系或补录）、资金流出、流向可疑收款方（员工申报的亲属，"
+            "或本人名下多个家庭共同付款的对手方）、客户流失。单个环节都有正常解释，同一客户身上环环相扣才说明问题。",
+            "Customers with a money event in the month (a maturity not renewed, or a large outflow with no "
+            "innocent explanation) whose trail has at least three of four links: contact moved off the system "
+            "(no logged contact in the 60 days before, off-hours contact or back-filled logging), money out, "
+            "to a suspicious payee (a relative the manager declared, or a payee that several households of the "
+            "book pay), the customer lost. Each link alone has innocent explanations; together, on one "
+            "customer, they tell one story.", ("transfers",), min_scale=1.0),
+    Feature("chain_customers_3m", 10, "近3个月证据链客户数", "Customers with an evidence chain, last 3 months",
+            "count",
+            "近3个月（含当月）资金事件中四个环节至少占三个的名下客户人数（每人计一次）。",
+            "Customers with a money event in the month or the two before whose trail has at least three of "
+            "its four links (each customer counted once).", ("transfers",), min_scale=1.0),
+    Feature("complete_chain_customers_3m", 10, "近3个月完整证据链客户数",
+            "Customers with a complete evidence chain, last 3 months", "count",
+            "近3个月四个环节齐全（系统外联系、资金流出、流向可疑收款方、客户流失）的名下客户人数。",
+            "Customers in the month or the two before with all four links: contact off the system, money out, "
+            "to a suspicious payee, customer lost.", ("transfers",), min_scale=1.0),
+    Feature("chain_amount_3m", 10, "近3个月证据链涉及金额", "Money in evidence chains, last 3 months", "amount",
+            "近3个月至少三个环节的证据链中流出的金额。",
+            "Money that left in chains with at least three links, in the month and the two before.",
+            ("transfers",), min_scale=1.0, scored=False),
+    Feature("relative_payee_customers_3m", 2, "近3个月向员工亲属付款客户数",
+            "Customers paying the manager's declared relatives, last 3 months", "count",
+            "近3个月向该客户经理申报的亲属或关联企业账户付款的名下客户人数。",
+            "Customers who paid an account or person the manager declared as a relative or related company, in "
+            "the month and the two before.", ("transfers", "related_parties"), min_scale=1.0),
     Feature("complaints_count", 9, "投诉数", "Complaints", "count",
             "当月指名该客户经理的投诉数量。",
             "Number of complaints naming the manager received in the month.", ("complaints",), min_scale=1.0),

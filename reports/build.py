@@ -128,7 +128,7 @@ def format_value(feature: str, value) -> str:
     unit = BY_NAME[feature].unit
     if unit == "share":
         return f"{100 * float(value):.1f}%"
-    if unit == "count":
+    if unit in ("count", "amount"):
         return f"{float(value):,.0f}"
     return f"{float(value):,.1f}"
 

@@ -32,6 +32,8 @@ FEATURE_EVIDENCE = {
     "complaints_count": "complaints",
     "offhours_contact_share": "offhours_contacts", "logging_lag_p90_days": "late_logged",
     "elderly_outflow_share": "elderly_outflows",
+    "chain_customers": "chains", "chain_customers_3m": "chains", "complete_chain_customers_3m": "chains",
+    "chain_amount_3m": "chains", "relative_payee_customers_3m": "chains",
 }
 
 
@@ -44,6 +46,11 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {
+    "chains": Kind("evidence_chains", (
+        ("customer_id", "text"), ("customer_name", "name"), ("last_contact", "date"),
+        ("off_system", "off_system"), ("event", "event"), ("event_on", "date"), ("amount", "money"),
+        ("counterparty_bank", "text"), ("counterparty_name", "name"), ("counterparty_account", "account"),
+        ("to_relative", "bool"), ("lost_on", "date"), ("links", "int"))),
     "lost_customers": Kind("evidence_lost_customers", (
         ("customer_id", "text"), ("customer_name", "name"), ("age", "int"), ("lost_on", "date"), ("how", "how"),
         ("balance_before", "money"), ("last_contact", "date"), ("days_since_contact", "int"),
@@ -193,5 +200,7 @@ def _formatters(t: Words, masker: Masker) -> dict[str, Callable[[object], str]]:
         "bool": blank(lambda v: t.yes if v else t.no),
         "how": blank(lambda v: t.get(f"how_{v}", str(v))),
         "shared_with": blank(lambda v: t.get(f"shared_{v}", str(v))),
+        "off_system": blank(lambda v: t.get(f"off_system_{v}", str(v))),
+        "event": blank(lambda v: t.get(f"event_{v}", str(v))),
         "ids": blank(lambda v: ", ".join(str(x) for x in v)),
     }

@@ -123,7 +123,7 @@ def test_every_feature_column_has_a_catalogue_entry_and_back(bank):
     for name in FEATURE_NAMES:
         assert f"{name}_peer_z" in columns and f"{name}_self_z" in columns
     for f in CATALOG:
-        assert f.label_zh and f.label_en and f.meaning_zh and f.meaning_en and f.unit in ("share", "count", "days")
+        assert f.label_zh and f.label_en and f.meaning_zh and f.meaning_en and f.unit in ("share", "count", "days", "amount")
 
 
 def test_offhours_share_follows_chinas_calendar_and_business_hours(bank):
@@ -262,7 +262,8 @@ def test_missing_optional_table_makes_its_features_null_and_is_reported(tmp_path
     result = build_features(con, OCT, Settings())
     assert set(result.skipped) == {"maturity_leakage_rate", "unrecorded_sales_share", "late_stage_loss_rate",
                                    "maturity_leakage_rate_3m", "unrecorded_sales_share_3m",
-                                   "elderly_maturity_leaks_3m"}
+                                   "elderly_maturity_leaks_3m",
+                                   "relative_payee_customers_3m"}  # no related_parties either (v1.1)
     assert value(con, "M1", "unrecorded_sales_share") is None
     assert value(con, "M1", "unrecorded_sales_share_peer_z") is None
     assert value(con, "M1", "churn_rate") == pytest.approx(2 / 4)

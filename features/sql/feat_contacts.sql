@@ -14,9 +14,7 @@ classified as (
     select
         k.manager_id,
         date_trunc('month', k.contact_at)::date as month,
-        not coalesce(cal.is_workday, dayofweek(k.contact_at) between 1 and 5)
-            or k.contact_at::time < $business_start::time
-            or k.contact_at::time >= $business_end::time as off_hours,
+        off_hours(k.contact_at, cal.is_workday, $business_start, $business_end) as off_hours,
         greatest(epoch(k.logged_at - k.contact_at), 0) / 86400.0 as lag_days
     from contacts k
     left join calendar cal on cal.day = k.contact_at::date

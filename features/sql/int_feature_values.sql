@@ -39,7 +39,12 @@ joined as (
         coalesce(o.leaked_deals, 0) as leaked_deals,
         coalesce(o.elderly_leaked_deals, 0) as elderly_leaked_deals,
         coalesce(s.recordable_sales, 0) as recordable_sales,
-        coalesce(s.unrecorded_sales, 0) as unrecorded_sales
+        coalesce(s.unrecorded_sales, 0) as unrecorded_sales,
+        coalesce(ch.chain_customers, 0) as chain_customers,
+        coalesce(ch.chain_customers_3m, 0) as chain_customers_3m,
+        coalesce(ch.complete_chain_customers_3m, 0) as complete_chain_customers_3m,
+        coalesce(ch.chain_amount_3m, 0) as chain_amount_3m,
+        coalesce(ch.relative_payee_customers_3m, 0) as relative_payee_customers_3m
     from manager_months mm
     left join feat_attrition a using (manager_id, month)
     left join feat_contacts c using (manager_id, month)
@@ -47,6 +52,7 @@ joined as (
     left join feat_edits e using (manager_id, month)
     left join feat_sales s using (manager_id, month)
     left join feat_complaints q using (manager_id, month)
+    left join feat_chains ch using (manager_id, month)
 ),
 
 windowed as (

@@ -1,0 +1,46 @@
+-- feat_chains: one row per manager_id × month with evidence chains (int_customer_chains):
+-- customers whose trail has at least 3 of its 4 links (contact off the system, money out,
+-- to a suspicious payee, customer lost), in the month and over the month and the two
+-- before; those with all 4; the money that left in them; and customers who paid a relative
+-- the manager declared. A customer counts once per window, with the best chain.
+-- The months from $since on (features/build.py keeps the earlier ones).
+with months as (
+    select * from int_months where month >= $since::date
+),
+
+chains as (
+    select * from int_customer_chains
+    where month >= $since::date - interval 2 month
+),
+
+windowed as (
+    select m.month, c.manager_id, c.customer_id, c.month as event_month, c.links, c.amount, c.to_relative
+    from months m
+    join chains c on c.month between m.month - interval 2 month and m.month
+),
+
+per_customer as (
+    select
+        manager_id, month, customer_id,
+        max(links) filter (where event_month = month) as links_1m,
+        max(links) as links_3m,
+        sum(amount) filter (where links >= 3) as chain_amount,
+        bool_or(to_relative) as to_relative
+    from windowed
+    group by all
+),
+
+final as (
+    select
+        manager_id,
+        month,
+        count(*) filter (where links_1m >= 3) as chain_customers,
+        count(*) filter (where links_3m >= 3) as chain_customers_3m,
+        count(*) filter (where links_3m = 4) as complete_chain_customers_3m,
+        coalesce(sum(chain_amount), 0) as chain_amount_3m,
+        count(*) filter (where to_relative) as relative_payee_customers_3m
+    from per_customer
+    group by all
+)
+
+select * from final

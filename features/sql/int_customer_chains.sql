@@ -1,0 +1,125 @@
+-- int_customer_chains: one row per customer × money event: the diversion trail on one
+-- customer, link by link (DESIGN.md family 10). Real diversion is mostly this, done
+-- quietly to a few customers at a time; no link proves anything alone, and every link has
+-- innocent look-alikes, so a feature counts customers whose links line up.
+--   money event: a leaked maturity (int_matured_deals), or an outflow of at least
+--     $chain_outflow_share of the customer's previous month-end assets (and at least
+--     $churn_min_balance) that is not explained (int_outflows: own account, household,
+--     popular payee);
+--   off_system: in the $dark_days days before it, no logged contact at all (silence), or a
+--     contact off hours, or one logged $late_log_days or more days after it happened;
+--   destination: money of the customer went, within $maturity_window_days days of the event,
+--     to a suspicious payee (int_outflows: a declared relative's, or one that customers of
+--     two or more households in the book pay);
+--   lost: the customer was lost (int_customer_loss) from 30 days before the event to
+--     $reassign_loss_days days after it.
+-- links = 1 + the three flags: 4 is a complete chain, 3 a chain with one link missing.
+-- The months from $since on (features/build.py keeps the earlier ones).
+with outflows as (
+    select * from int_outflows
+),
+
+balances as (
+    select customer_id, month, aum from stg_balances
+),
+
+matured as (
+    select
+        customer_id, manager_id, maturity_date as event_on, 'maturity' as event,
+        moved_out - reinvested as amount
+    from int_matured_deals
+    where leaked and month >= $since::date
+),
+
+large_outflows as (
+    select
+        o.customer_id, o.manager_id, o.transfer_at::date as event_on, 'outflow' as event, o.amount
+    from outflows o
+    left join balances b on b.customer_id = o.customer_id and b.month = o.month - interval 1 month
+    where not o.explained
+      and o.amount >= $churn_min_balance
+      and o.amount >= $chain_outflow_share * coalesce(b.aum, 0)
+),
+
+-- one money event per customer and day (a maturity and its outflow are one event)
+events as (
+    select customer_id, event_on,
+           arg_max(manager_id, amount) as manager_id,
+           min(event) as event,  -- 'maturity' before 'outflow'
+           max(amount) as amount
+    from (select * from matured union all select * from large_outflows)
+    group by all
+),
+
+calendar as (
+    select * from ref_calendar
+),
+
+contact_signs as (
+    select
+        e.customer_id, e.event_on,
+        count(k.contact_id) as contacts,
+        count(k.contact_id) filter (where off_hours(k.contact_at, cal.is_workday, $business_start, $business_end))
+            as offhours_contacts,
+        count(k.contact_id) filter (where k.logged_at >= k.contact_at + to_days($late_log_days::integer))
+            as late_logged
+    from events e
+    left join stg_contacts k
+      on k.customer_id = e.customer_id
+     and k.contact_at::date between e.event_on - $dark_days::integer and e.event_on
+    left join calendar cal on cal.day = k.contact_at::date
+    group by all
+),
+
+destinations as (
+    select
+        e.customer_id, e.event_on,
+        bool_or(o.to_relative) as to_relative,
+        arg_max(o.counterparty, o.amount) as counterparty
+    from events e
+    join outflows o
+      on o.customer_id = e.customer_id
+     and o.transfer_at::date between e.event_on and e.event_on + $maturity_window_days::integer
+    where o.suspicious_payee
+    group by all
+),
+
+losses as (
+    select e.customer_id, e.event_on, l.lost_on
+    from events e
+    join int_customer_loss l
+      on l.customer_id = e.customer_id
+     and l.lost_on between e.event_on - 30 and e.event_on + $reassign_loss_days::integer
+),
+
+linked as (
+    select
+        e.manager_id,
+        date_trunc('month', e.event_on)::date as month,
+        e.customer_id,
+        e.event_on,
+        e.event,
+        e.amount,
+        s.contacts = 0 as silent,
+        s.offhours_contacts > 0 as offhours,
+        s.late_logged > 0 as late_logged,
+        s.contacts = 0 or s.offhours_contacts > 0 or s.late_logged > 0 as off_system,
+        d.customer_id is not null as destination,
+        coalesce(d.to_relative, false) as to_relative,
+        d.counterparty,
+        l.lost_on
+    from events e
+    join contact_signs s using (customer_id, event_on)
+    left join destinations d using (customer_id, event_on)
+    left join losses l using (customer_id, event_on)
+),
+
+final as (
+    select
+        *,
+        1 + off_system::integer + destination::integer + (lost_on is not null)::integer as links
+    from linked
+    where month >= $since::date
+)
+
+select * from final

@@ -1,0 +1,108 @@
+-- int_outflows: one row per outgoing transfer, with the manager who owned the customer that
+-- day and where the money went. Explained (not diversion): the customer's own account
+-- elsewhere (the counterparty bears the customer's name), a member of the customer's
+-- household (by name), or a popular payee (insurers, brokerages, developers, hospitals: paid
+-- by customers of $popular_min_managers or more managers). Pointing at diversion: an account
+-- or name the manager declared as a relative's (related_parties), or a payee that customers
+-- of two or more households in the same book pay (one family paying its family account is
+-- one household). Counted over the transfer's month and $shared_counterparty_months - 1
+-- months either side. int_customer_chains and the counterparty evidence read these flags.
+-- The months from $since on (features/build.py keeps the earlier ones).
+with transfers as (
+    select *
+    from stg_transfers
+    where direction = 'out'
+      and transfer_at >= $since::date - to_months($shared_counterparty_months::integer - 1)
+),
+
+owned as (
+    select
+        t.transfer_id, t.customer_id, s.manager_id, t.transfer_at, t.amount,
+        date_trunc('month', t.transfer_at)::date as month,
+        t.counterparty_name, t.counterparty_account, t.counterparty_bank,
+        counterparty_key(t.counterparty_account, t.counterparty_bank, t.counterparty_name) as counterparty,
+        h.household_id
+    from transfers t
+    join stg_assignments s
+      on s.customer_id = t.customer_id
+     and s.start_date <= t.transfer_at::date
+     and (s.end_date is null or s.end_date > t.transfer_at::date)
+    left join int_households h on h.customer_id = t.customer_id
+),
+
+-- names of each household's members: a payment to one of them is family
+household_names as (
+    select distinct h.household_id, c.customer_name
+    from int_households h
+    join stg_customers c using (customer_id)
+    where c.customer_name is not null
+),
+
+relatives as (
+    select manager_id, account, party_name from stg_related_parties
+),
+
+payee_months as (
+    select counterparty, month,
+           list(distinct customer_id) as customers, list(distinct manager_id) as managers
+    from owned
+    group by all
+),
+
+-- bank-wide reach of each payee around each month
+reach as (
+    select p.counterparty, p.month,
+           count(distinct m) as bank_managers
+    from payee_months p
+    join payee_months q
+      on q.counterparty = p.counterparty
+     and q.month between p.month - to_months($shared_counterparty_months::integer - 1)
+                     and p.month + to_months($shared_counterparty_months::integer - 1),
+    lateral unnest(q.managers) as u(m)
+    group by all
+),
+
+-- households of the same book paying the payee around each month
+book_share as (
+    select o.counterparty, o.manager_id, o.month,
+           count(distinct x.household_id) as book_households,
+           count(distinct x.customer_id) as book_customers
+    from (select distinct counterparty, manager_id, month from owned) o
+    join owned x
+      on x.counterparty = o.counterparty
+     and x.manager_id = o.manager_id
+     and x.month between o.month - to_months($shared_counterparty_months::integer - 1)
+                     and o.month + to_months($shared_counterparty_months::integer - 1)
+    group by all
+),
+
+flagged as (
+    select
+        o.*,
+        coalesce(o.counterparty_name = c.customer_name, false) as own_account,
+        exists (select 1 from household_names n
+                where n.household_id = o.household_id and n.customer_name = o.counterparty_name) as to_household,
+        exists (select 1 from relatives r
+                where r.manager_id = o.manager_id
+                  and (r.account = o.counterparty_account or r.party_name = o.counterparty_name)) as to_relative,
+        r.bank_managers,
+        b.book_households,
+        b.book_customers
+    from owned o
+    left join stg_customers c on c.customer_id = o.customer_id
+    left join reach r using (counterparty, month)
+    left join book_share b using (counterparty, manager_id, month)
+),
+
+final as (
+    select
+        * exclude (household_id),
+        own_account or to_household or bank_managers >= $popular_min_managers::integer as explained,
+        to_relative
+            or (not (own_account or to_household or bank_managers >= $popular_min_managers::integer)
+                and book_households >= 2) as suspicious_payee
+    from flagged
+    where month >= $since::date
+)
+
+select * from final
