@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import zipfile
+from pathlib import Path
+
 import pytest
 from conftest import BASE_FILES, write_bundle
 
 from pipeline.ingest import ingest_bundle
+from pipeline.ingest.bundle import BundleError
 
 CUSTOMERS = "customer_id,customer_name,phone,birth_date,segment,opened_at,closed_at\n"
 
@@ -63,3 +68,65 @@ def test_gbk_with_rare_characters_and_ascii_lines_is_still_gbk(warehouse, tmp_pa
     assert accounting(f) == (3, 3, 0, 0, "loaded") and f.encoding == "gb18030"
     assert warehouse.execute("select customer_name from stg_customers order by 1").fetchall() == [
         ("Li Na",), ("张堃",), ("王喆",)]
+
+
+# --- item 6: links, pipes and zip members that lead out of the bundle ------------------
+
+COMPLAINTS = "complaint_id,customer_id,manager_id,received_at,category,text\nQ1,C1,M1,2026-10-01 09:00,fees,x\n"
+
+
+def test_a_link_out_of_the_bundle_is_refused_and_not_read(warehouse, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "complaints.csv").write_text(COMPLAINTS)  # a valid file: following the link would load it
+    (outside / "secret.txt").write_text("root:x:0:0\n")
+    folder = write_bundle(tmp_path / "b", {})
+    (folder / "complaints.csv").symlink_to(outside / "complaints.csv")
+    (folder / "notes.txt").symlink_to(outside / "secret.txt")
+    res = ingest_bundle(warehouse, folder)
+    link = by_file(res, "complaints.csv")
+    assert accounting(link) == (0, 0, 0, 0, "rejected")
+    assert link.message == (f"complaints.csv: is a symbolic link to {(outside / 'complaints.csv').resolve()}, "
+                            "outside the bundle: not read")
+    notes = by_file(res, "notes.txt")
+    assert notes.status == "rejected" and "outside the bundle: not read" in notes.message
+    assert notes.sha256 == "" and warehouse.execute("select count(*) from raw_complaints").fetchone() == (0,)
+    assert others_loaded(res, None)
+
+
+def test_a_link_to_a_file_inside_the_bundle_is_read(warehouse, tmp_path):
+    folder = write_bundle(tmp_path / "b", {})
+    (folder / "2026-10").mkdir()
+    (folder / "2026-10" / "complaints_oct.csv").write_text(COMPLAINTS)
+    (folder / "complaints.csv").symlink_to(Path("2026-10") / "complaints_oct.csv")
+    res = ingest_bundle(warehouse, folder)
+    assert accounting(by_file(res, "2026-10/complaints_oct.csv")) == (1, 1, 0, 0, "loaded")
+    assert accounting(by_file(res, "complaints.csv")) == (1, 0, 0, 1, "skipped")  # the same bytes twice
+
+
+def test_a_linked_folder_a_pipe_and_a_dangling_link_each_get_a_message(warehouse, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "complaints.csv").write_text(COMPLAINTS)
+    folder = write_bundle(tmp_path / "b", {})
+    (folder / "more").symlink_to(outside, target_is_directory=True)
+    os.mkfifo(folder / "complaints_pipe.csv")  # opening it to read would block the load for ever
+    (folder / "deals.csv").symlink_to(folder / "gone.csv")
+    res = ingest_bundle(warehouse, folder)
+    assert by_file(res, "more").message == f"more: is a symbolic link to a folder ({outside}): not followed"
+    assert by_file(res, "complaints_pipe.csv").message == "complaints_pipe.csv: is a named pipe (FIFO): not read"
+    assert by_file(res, "deals.csv").message == "deals.csv: is a symbolic link that leads nowhere: not read"
+    assert {by_file(res, n).status for n in ("more", "complaints_pipe.csv", "deals.csv")} == {"rejected"}
+    assert warehouse.execute("select status from loads where file = 'more'").fetchall() == [("rejected",)]
+    assert others_loaded(res, None)
+
+
+def test_a_zip_member_into_a_sibling_folder_is_refused(warehouse, tmp_path):
+    # the files are unpacked into <tmp>/unzipped: '../unzipped2/…' starts with the same string
+    zpath = tmp_path / "export.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for name, text in BASE_FILES.items():
+            zf.writestr(name, text)
+        zf.writestr("../unzipped2/complaints.csv", COMPLAINTS)
+    with pytest.raises(BundleError, match=r"zip member '../unzipped2/complaints.csv' points outside the bundle"):
+        ingest_bundle(warehouse, zpath)

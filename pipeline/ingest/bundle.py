@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ class SourceFile:
     format: str | None
     sha256: str = ""
     bytes: int = 0
+    problem: str = ""  # why the file is not read at all (a link out of the bundle, a pipe)
 
 
 class BundleError(RuntimeError):
@@ -49,14 +52,54 @@ def discover(bundle: Path, workdir: Path) -> list[SourceFile]:
         raise BundleError(f"{bundle}: a bundle is a folder or a .zip of one")
 
     files = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path, problem in sorted(_walk(root)):
         rel = path.relative_to(root).as_posix()
         if any(part.startswith(".") or part == "__MACOSX" for part in Path(rel).parts):
             continue  # hidden files and macOS zip debris are not CRM data
         fmt = FORMATS.get(path.suffix.lower())
         table = table_for_file(path.name) if fmt else None
-        files.append(SourceFile(prefix + rel, path, table, fmt, *_hash(path)))
+        if not problem:
+            try:
+                sha256, size = _hash(path)
+            except (PermissionError, IsADirectoryError) as exc:
+                problem = f"cannot be read ({exc.strerror or exc})"
+        files.append(SourceFile(prefix + rel, path, table, fmt, problem=problem) if problem
+                     else SourceFile(prefix + rel, path, table, fmt, sha256, size))
     return files
+
+
+def _walk(root: Path):
+    """(path, problem) of every entry below root but its plain folders. Links are not followed.
+
+    A bundle is plain files: a link that leads out of it would read whatever it points
+    at (`complaints.csv -> /etc/passwd`), a named pipe would block the read forever,
+    and neither may vanish without a word.
+    """
+    inside = root.resolve()
+    for folder, dirs, names in os.walk(root):  # followlinks=False: linked folders are listed, not entered
+        here = Path(folder)
+        for d in dirs:
+            if (here / d).is_symlink():
+                yield here / d, f"is a symbolic link to a folder ({os.readlink(here / d)}): not followed"
+        for name in names:
+            yield here / name, _not_plain(here / name, inside)
+
+
+def _not_plain(path: Path, inside: Path) -> str:
+    mode = path.lstat().st_mode
+    if stat.S_ISLNK(mode):
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "is a symbolic link that leads nowhere: not read"
+        if not target.is_relative_to(inside):
+            return f"is a symbolic link to {target}, outside the bundle: not read"
+        mode = target.stat().st_mode
+    if stat.S_ISREG(mode):
+        return ""
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISBLK(mode) or stat.S_ISCHR(mode) else "not a regular file")
+    return f"is {kind}: not read"
 
 
 def is_ground_truth(name: str) -> bool:
@@ -67,7 +110,7 @@ def _safe_extract(zf: zipfile.ZipFile, root: Path) -> None:
     root.mkdir(parents=True, exist_ok=True)
     for info in zf.infolist():
         target = (root / info.filename).resolve()
-        if not str(target).startswith(str(root.resolve())):
+        if not target.is_relative_to(root.resolve()):  # a string prefix lets ../unzipped2/x through
             raise BundleError(f"zip member {info.filename!r} points outside the bundle")
         if info.is_dir():
             continue

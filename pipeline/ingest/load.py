@@ -114,7 +114,7 @@ def _load(con, bundle: Path, plans: list[Plan], unreadable: dict[str, str], say:
             "insert into load_runs values (?, ?, now()::timestamp, null, 'running', null)",
             [load_id, str(bundle)])
         result = IngestResult(load_id, str(bundle))
-        results = {p.src.name: _ignored(p.src) for p in plans if p.src.table is None}
+        results = {p.src.name: _unplaced(p) for p in plans if p.src.table is None}
         for table in TABLES.values():
             mine = [p for p in plans if p.src.table == table.name]
             for res in _load_table(con, table, mine, load_id, unreadable, say):
@@ -152,6 +152,15 @@ def _fast_raw_writes(con):
         yield
     finally:
         con.execute("set disabled_compression_methods = $v", {"v": before or ""})
+
+
+def _unplaced(plan: Plan) -> FileResult:
+    """A file of no table: ignored, or rejected when it is not even a plain file of the bundle."""
+    if not plan.problem:
+        return _ignored(plan.src)
+    res = FileResult(plan.src.name, None, format=plan.src.format)
+    _reject(res, plan.problem)
+    return res
 
 
 def _ignored(f: b.SourceFile) -> FileResult:

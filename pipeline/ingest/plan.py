@@ -41,6 +41,9 @@ def plan_bundle(con: duckdb.DuckDBPyConnection, files: list[SourceFile], encodin
     for src in files:
         plan = Plan(src)
         plans.append(plan)
+        if src.problem:
+            plan.problem = src.problem
+            continue
         if src.table is None:
             continue
         key = (src.table, src.sha256)
