@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -130,3 +132,62 @@ def test_a_zip_member_into_a_sibling_folder_is_refused(warehouse, tmp_path):
         zf.writestr("../unzipped2/complaints.csv", COMPLAINTS)
     with pytest.raises(BundleError, match=r"zip member '../unzipped2/complaints.csv' points outside the bundle"):
         ingest_bundle(warehouse, zpath)
+
+
+# --- item 7: unpacking a zip is capped; the temporary folder goes on every path --------
+
+FEIDAN = str(Path(sys.executable).with_name("feidan"))
+
+
+def feidan_ingest(zpath: Path, tmp_path: Path, **env) -> tuple[subprocess.CompletedProcess, Path]:
+    scratch = tmp_path / "scratch"  # the process's temporary folder: must be empty when it ends
+    scratch.mkdir(exist_ok=True)
+    done = subprocess.run([FEIDAN, "ingest", "--input", str(zpath), "--db", str(tmp_path / "w.duckdb")],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "TMPDIR": str(scratch), "COLUMNS": "300", **env})
+    return done, scratch
+
+
+def zipped(tmp_path: Path, extra: dict[str, bytes]) -> Path:
+    zpath = tmp_path / "export.zip"
+    with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in BASE_FILES.items():
+            zf.writestr(name, text)
+        for name, data in extra.items():
+            zf.writestr(name, data)
+    return zpath
+
+
+def test_a_zip_bomb_is_refused_before_it_fills_the_disk(tmp_path):
+    zpath = zipped(tmp_path, {"complaints.csv": b"0" * (64 * 1024 * 1024)})  # 64 MiB in ~64 KiB
+    assert zpath.stat().st_size < 200_000
+    done, scratch = feidan_ingest(zpath, tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "zip member 'complaints.csv' unpacks to 1,0" in done.stderr
+    assert "more than the limit of 200 (a zip bomb?): nothing loaded" in " ".join(done.stderr.split())
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_zip_larger_than_the_setting_is_refused(tmp_path):
+    big = "".join(f"Q{i},C1,M1,2026-10-01 09:00,fees,{i * 7919 % 100003}\n" for i in range(20_000)).encode()
+    zpath = zipped(tmp_path, {"complaints.csv": b"complaint_id,customer_id,manager_id,received_at,category,text\n"
+                              + big})
+    done, scratch = feidan_ingest(zpath, tmp_path, FEIDAN_ZIP_MAX_BYTES="500000")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "more than the limit of 500,000 (setting zip_max_bytes): nothing loaded" in " ".join(done.stderr.split())
+    assert list(scratch.iterdir()) == []
+    ok, _ = feidan_ingest(zpath, tmp_path)  # under the default limits the same zip loads
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+
+
+def test_what_a_killed_ingest_unpacked_is_removed_by_the_next(tmp_path):
+    finished = subprocess.Popen(["true"])
+    finished.wait()  # its process id no longer runs
+    scratch = tmp_path / "scratch"
+    left = scratch / f"feidan-ingest-{finished.pid}-abc"
+    left.mkdir(parents=True)
+    (left / "unzipped").mkdir()
+    (left / "unzipped" / "contacts.csv").write_text("x")
+    done, scratch = feidan_ingest(zipped(tmp_path, {}), tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert list(scratch.iterdir()) == []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import stat
 import zipfile
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from pipeline.contract import GROUND_TRUTH_FILES, table_for_file
 from pipeline.ingest.text import CHUNK, DecodeError, detect
+from pipeline.ingest.unzip import ZipLimits, ZipRefused, extract
 
 __all__ = ["BundleError", "DecodeError", "SourceFile", "detect_encoding", "discover", "is_ground_truth"]
 
@@ -33,7 +33,7 @@ class BundleError(RuntimeError):
     """The bundle as a whole cannot be read (no such path, a broken zip)."""
 
 
-def discover(bundle: Path, workdir: Path) -> list[SourceFile]:
+def discover(bundle: Path, workdir: Path, limits: ZipLimits) -> list[SourceFile]:
     """All files of the bundle, sorted by their path inside it. Zips are unpacked into workdir."""
     bundle = Path(bundle)
     if not bundle.exists():
@@ -42,7 +42,9 @@ def discover(bundle: Path, workdir: Path) -> list[SourceFile]:
         root = workdir / "unzipped"
         try:
             with zipfile.ZipFile(bundle) as zf:
-                _safe_extract(zf, root)
+                extract(zf, root, limits)
+        except ZipRefused as exc:
+            raise BundleError(f"{bundle}: {exc}") from None
         except zipfile.BadZipFile as exc:
             raise BundleError(f"{bundle}: not a readable zip file ({exc})") from exc
         prefix = f"{bundle.name}!"
@@ -104,19 +106,6 @@ def _not_plain(path: Path, inside: Path) -> str:
 
 def is_ground_truth(name: str) -> bool:
     return name.rsplit("/", 1)[-1].rsplit("!", 1)[-1] in GROUND_TRUTH_FILES + ("injected_errors.csv",)
-
-
-def _safe_extract(zf: zipfile.ZipFile, root: Path) -> None:
-    root.mkdir(parents=True, exist_ok=True)
-    for info in zf.infolist():
-        target = (root / info.filename).resolve()
-        if not target.is_relative_to(root.resolve()):  # a string prefix lets ../unzipped2/x through
-            raise BundleError(f"zip member {info.filename!r} points outside the bundle")
-        if info.is_dir():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with zf.open(info) as src, open(target, "wb") as dst:
-            shutil.copyfileobj(src, dst, CHUNK)
 
 
 def _hash(path: Path) -> tuple[str, int]:

@@ -8,6 +8,7 @@ conflict (all versions quarantined); across bundles the newest load wins.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -23,7 +24,9 @@ from pipeline.ingest import bundle as b
 from pipeline.ingest import readers as r
 from pipeline.ingest.plan import Plan, plan_bundle
 from pipeline.ingest.rows import insert_file, settle_repeated_keys, status_counts
+from pipeline.ingest.unzip import WORKDIR_PREFIX, ZipLimits, remove_leftovers
 from pipeline.ingest.validate import HeaderProblem, map_header
+from pipeline.settings import Settings
 from pipeline.warehouse import ensure_schema
 
 
@@ -79,13 +82,16 @@ class FileUnreadable(Exception):
 
 
 def ingest_bundle(con: duckdb.DuckDBPyConnection, bundle: Path, encoding: str = "auto",
-                  progress: Progress | None = None) -> IngestResult:
+                  progress: Progress | None = None, zip_limits: ZipLimits | None = None) -> IngestResult:
     ensure_schema(con)
     install_macros(con)
     say = progress or (lambda _msg: None)
-    with tempfile.TemporaryDirectory(prefix="feidan-ingest-") as tmp:
+    limits = zip_limits or ZipLimits(Settings.model_fields["zip_max_bytes"].default,
+                                     Settings.model_fields["zip_max_ratio"].default)
+    remove_leftovers()
+    with tempfile.TemporaryDirectory(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-") as tmp:
         workdir = Path(tmp)
-        files = b.discover(bundle, workdir)
+        files = b.discover(bundle, workdir, limits)
         plans = plan_bundle(con, files, encoding, workdir, say)
         unreadable: dict[str, str] = {}
         with _fast_raw_writes(con):
