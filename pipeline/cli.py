@@ -87,15 +87,17 @@ def ingest(
     """
     from pipeline.ingest import ingest_bundle
     from pipeline.ingest.bundle import BundleError
+    from pipeline.ingest.unzip import ZipLimits
     settings = Settings.load(warehouse=db, encoding=encoding)
+    limits = ZipLimits(settings.zip_max_bytes, settings.zip_max_ratio)
     con = _open(settings)
     try:
         if as_json:
-            result = ingest_bundle(con, input, settings.encoding)
+            result = ingest_bundle(con, input, settings.encoding, zip_limits=limits)
         else:
             with err.status("loading…") as status:
                 result = ingest_bundle(con, input, settings.encoding,
-                                       progress=lambda msg: status.update(msg))
+                                       progress=lambda msg: status.update(msg), zip_limits=limits)
     except BundleError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

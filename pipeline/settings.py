@@ -53,6 +53,10 @@ class Settings(BaseModel):
     detector: Literal["ensemble", "iforest", "ecod", "ecod_tail", "control", "ecod+control"] = "ecod_tail"
     seed: int = Field(7, description="random seed of the detectors; same input + seed = same scores")
     score_window_months: int = Field(3, description="the audit month and the months before it that are scored")
+    # Unpacking a zipped bundle (pipeline/ingest/unzip.py): more is refused as a likely zip bomb.
+    # Generated CRM CSVs deflate 3.4-6.1x (contacts, balances, customers); a bomb 1000x
+    zip_max_bytes: int = Field(100 * 1024**3, gt=0, description="total bytes a zipped bundle may unpack to")
+    zip_max_ratio: float = Field(200.0, gt=1, description="unpacked / packed size of a zip member (from 1 MiB)")
     # DuckDB resources: spill big joins to disk rather than fail
     duckdb_memory_limit: str = "6.5GB"  # 60,000 managers: process peak ~7 GiB (bench/results.md)
     duckdb_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)

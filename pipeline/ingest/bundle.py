@@ -1,21 +1,21 @@
-"""Finding the files of a bundle (a folder or a .zip of one) and making CSV text
-readable by DuckDB (which reads UTF-8 only): GBK/GB18030 files are transcoded
-to a UTF-8 temporary copy; nothing is read into memory whole.
-"""
+"""Finding the files of a bundle (a folder or a .zip of one); nothing is read into memory whole."""
 
 from __future__ import annotations
 
-import codecs
 import hashlib
-import shutil
+import os
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.contract import GROUND_TRUTH_FILES, table_for_file
+from pipeline.ingest.text import CHUNK, DecodeError, detect
+from pipeline.ingest.unzip import ZipLimits, ZipRefused, extract
+
+__all__ = ["BundleError", "DecodeError", "SourceFile", "detect_encoding", "discover", "is_ground_truth"]
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
-CHUNK = 16 * 1024 * 1024
 
 
 @dataclass
@@ -26,13 +26,14 @@ class SourceFile:
     format: str | None
     sha256: str = ""
     bytes: int = 0
+    problem: str = ""  # why the file is not read at all (a link out of the bundle, a pipe)
 
 
 class BundleError(RuntimeError):
     """The bundle as a whole cannot be read (no such path, a broken zip)."""
 
 
-def discover(bundle: Path, workdir: Path) -> list[SourceFile]:
+def discover(bundle: Path, workdir: Path, limits: ZipLimits) -> list[SourceFile]:
     """All files of the bundle, sorted by their path inside it. Zips are unpacked into workdir."""
     bundle = Path(bundle)
     if not bundle.exists():
@@ -41,7 +42,9 @@ def discover(bundle: Path, workdir: Path) -> list[SourceFile]:
         root = workdir / "unzipped"
         try:
             with zipfile.ZipFile(bundle) as zf:
-                _safe_extract(zf, root)
+                extract(zf, root, limits)
+        except ZipRefused as exc:
+            raise BundleError(f"{bundle}: {exc}") from None
         except zipfile.BadZipFile as exc:
             raise BundleError(f"{bundle}: not a readable zip file ({exc})") from exc
         prefix = f"{bundle.name}!"
@@ -51,31 +54,58 @@ def discover(bundle: Path, workdir: Path) -> list[SourceFile]:
         raise BundleError(f"{bundle}: a bundle is a folder or a .zip of one")
 
     files = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path, problem in sorted(_walk(root)):
         rel = path.relative_to(root).as_posix()
         if any(part.startswith(".") or part == "__MACOSX" for part in Path(rel).parts):
             continue  # hidden files and macOS zip debris are not CRM data
         fmt = FORMATS.get(path.suffix.lower())
         table = table_for_file(path.name) if fmt else None
-        files.append(SourceFile(prefix + rel, path, table, fmt, *_hash(path)))
+        if not problem:
+            try:
+                sha256, size = _hash(path)
+            except (PermissionError, IsADirectoryError) as exc:
+                problem = f"cannot be read ({exc.strerror or exc})"
+        files.append(SourceFile(prefix + rel, path, table, fmt, problem=problem) if problem
+                     else SourceFile(prefix + rel, path, table, fmt, sha256, size))
     return files
+
+
+def _walk(root: Path):
+    """(path, problem) of every entry below root but its plain folders. Links are not followed.
+
+    A bundle is plain files: a link that leads out of it would read whatever it points
+    at (`complaints.csv -> /etc/passwd`), a named pipe would block the read forever,
+    and neither may vanish without a word.
+    """
+    inside = root.resolve()
+    for folder, dirs, names in os.walk(root):  # followlinks=False: linked folders are listed, not entered
+        here = Path(folder)
+        for d in dirs:
+            if (here / d).is_symlink():
+                yield here / d, f"is a symbolic link to a folder ({os.readlink(here / d)}): not followed"
+        for name in names:
+            yield here / name, _not_plain(here / name, inside)
+
+
+def _not_plain(path: Path, inside: Path) -> str:
+    mode = path.lstat().st_mode
+    if stat.S_ISLNK(mode):
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "is a symbolic link that leads nowhere: not read"
+        if not target.is_relative_to(inside):
+            return f"is a symbolic link to {target}, outside the bundle: not read"
+        mode = target.stat().st_mode
+    if stat.S_ISREG(mode):
+        return ""
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISBLK(mode) or stat.S_ISCHR(mode) else "not a regular file")
+    return f"is {kind}: not read"
 
 
 def is_ground_truth(name: str) -> bool:
     return name.rsplit("/", 1)[-1].rsplit("!", 1)[-1] in GROUND_TRUTH_FILES + ("injected_errors.csv",)
-
-
-def _safe_extract(zf: zipfile.ZipFile, root: Path) -> None:
-    root.mkdir(parents=True, exist_ok=True)
-    for info in zf.infolist():
-        target = (root / info.filename).resolve()
-        if not str(target).startswith(str(root.resolve())):
-            raise BundleError(f"zip member {info.filename!r} points outside the bundle")
-        if info.is_dir():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with zf.open(info) as src, open(target, "wb") as dst:
-            shutil.copyfileobj(src, dst, CHUNK)
 
 
 def _hash(path: Path) -> tuple[str, int]:
@@ -87,102 +117,9 @@ def _hash(path: Path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
-class DecodeError(ValueError):
-    pass
-
-
-def check_encoding(path: Path, encoding: str) -> None:
-    """Decode the whole file incrementally; raise DecodeError naming line and byte."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    offset, newlines = 0, 0
-    with open(path, "rb") as f:
-        while True:
-            block = f.read(CHUNK)
-            try:
-                decoder.decode(block, final=not block)
-            except UnicodeDecodeError as exc:
-                bad = offset + exc.start
-                line = newlines + block[: exc.start].count(b"\n") + 1
-                raise DecodeError(
-                    f"cannot be decoded as {encoding.upper()}: invalid byte 0x{block[exc.start]:02x} "
-                    f"at line {line} (byte {bad})"
-                ) from None
-            if not block:
-                return
-            newlines += block.count(b"\n")
-            offset += len(block)
-
-
 def detect_encoding(path: Path, declared: str = "auto") -> str:
-    """The encoding to read a CSV with: the declared one, or UTF-8 then GB18030.
-
-    GB18030 is a superset of GBK, so GBK files decode with it. A declared
-    encoding that does not fit the bytes is an error, never silently replaced.
-    """
-    if declared != "auto":
-        check_encoding(path, "gb18030" if declared == "gbk" else declared)
-        return declared
-    try:
-        check_encoding(path, "utf-8")
-        return "utf-8"
-    except DecodeError as utf8_error:
-        try:
-            check_encoding(path, "gb18030")
-            return "gb18030"
-        except DecodeError:
-            raise DecodeError(f"{utf8_error}; not GB18030/GBK either") from None
-
-
-def to_utf8(path: Path, encoding: str, workdir: Path) -> Path:
-    """A UTF-8 path with the same text: the file itself, or a transcoded temporary copy.
-
-    A file whose lines end partly in CRLF and partly in LF (hand-edited exports) stops
-    DuckDB's CSV parser outright instead of quarantining rows: such a file is read from a
-    copy with every CRLF turned into LF (same lines, same record numbers)."""
-    if encoding in ("utf-8", "utf-8-sig"):
-        if not _mixed_line_endings(path):
-            return path
-        out = workdir / f"lf-{hashlib.sha1(str(path).encode()).hexdigest()[:12]}.csv"
-        with open(path, "rb") as src, open(out, "wb") as dst:
-            carry = b""
-            while block := src.read(CHUNK):
-                block = carry + block
-                carry = b"\r" if block.endswith(b"\r") else b""  # a CRLF split across two blocks
-                dst.write(block[:len(block) - len(carry)].replace(b"\r\n", b"\n"))
-            dst.write(carry)
-        return out
-    out = workdir / f"utf8-{hashlib.sha1(str(path).encode()).hexdigest()[:12]}.csv"
-    decoder = codecs.getincrementaldecoder("gb18030" if encoding == "gbk" else encoding)()
-    with open(path, "rb") as src, open(out, "w", encoding="utf-8", newline="") as dst:
-        while True:
-            block = src.read(CHUNK)
-            dst.write(decoder.decode(block, final=not block))
-            if not block:
-                break
-    return to_utf8(out, "utf-8", workdir)  # the copy may still mix CRLF and LF
-
-
-def _mixed_line_endings(path: Path) -> bool:
-    crlf = lf = 0
-    last = b""
-    with open(path, "rb") as f:
-        while block := f.read(CHUNK):
-            crlf += block.count(b"\r\n") + (last == b"\r" and block[:1] == b"\n")
-            lf += block.count(b"\n")
-            last = block[-1:]
-    return 0 < crlf < lf
-
-
-def read_header(path: Path) -> tuple[list[str], str]:
-    """The header row of a UTF-8 CSV file and its delimiter (comma or tab)."""
-    import csv
-    import io
-
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        first = f.read(1 << 16)
-    if not first.strip():
-        return [], ","
-    line = first.splitlines()[0]
-    delim = "\t" if line.count("\t") > line.count(",") else ","
-    header = next(csv.reader(io.StringIO(first), delimiter=delim))
-    return header, delim
+    """For readers that decode a CSV in Python (feedback files): 'utf-8', 'gb18030' or the declared one."""
+    encoding, _ = detect(path, declared)
+    if encoding == "utf-16":
+        raise DecodeError("is UTF-16 text: save it as UTF-8 (or GB18030/GBK)")
+    return encoding

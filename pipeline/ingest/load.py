@@ -8,6 +8,7 @@ conflict (all versions quarantined); across bundles the newest load wins.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -21,8 +22,11 @@ from features.staging import build_staging, install_macros
 from pipeline.contract import REQUIRED_TABLES, TABLES, Table
 from pipeline.ingest import bundle as b
 from pipeline.ingest import readers as r
+from pipeline.ingest.plan import Plan, plan_bundle
 from pipeline.ingest.rows import insert_file, settle_repeated_keys, status_counts
+from pipeline.ingest.unzip import WORKDIR_PREFIX, ZipLimits, remove_leftovers
 from pipeline.ingest.validate import HeaderProblem, map_header
+from pipeline.settings import Settings
 from pipeline.warehouse import ensure_schema
 
 
@@ -69,42 +73,72 @@ class IngestResult:
 Progress = Callable[[str], None]
 
 
+class FileUnreadable(Exception):
+    """A file's reader failed inside the transaction, which DuckDB has aborted."""
+
+    def __init__(self, plan: Plan, problem: str):
+        super().__init__(f"{plan.src.name}: {problem}")
+        self.plan, self.problem = plan, problem
+
+
 def ingest_bundle(con: duckdb.DuckDBPyConnection, bundle: Path, encoding: str = "auto",
-                  progress: Progress | None = None) -> IngestResult:
+                  progress: Progress | None = None, zip_limits: ZipLimits | None = None) -> IngestResult:
     ensure_schema(con)
     install_macros(con)
     say = progress or (lambda _msg: None)
-    with tempfile.TemporaryDirectory(prefix="feidan-ingest-") as tmp:
+    limits = zip_limits or ZipLimits(Settings.model_fields["zip_max_bytes"].default,
+                                     Settings.model_fields["zip_max_ratio"].default)
+    remove_leftovers()
+    with tempfile.TemporaryDirectory(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-") as tmp:
         workdir = Path(tmp)
-        files = b.discover(bundle, workdir)
-        con.execute("begin transaction")
-        try:
-            load_id = con.execute("select coalesce(max(load_id), 0) + 1 from load_runs").fetchall()[0][0]
-            con.execute(
-                "insert into load_runs values (?, ?, now()::timestamp, null, 'running', null)",
-                [load_id, str(bundle)])
-            result = IngestResult(load_id, str(bundle))
-            results = {f.name: _ignored(f) for f in files if f.table is None}
-            seen_hashes = _already_loaded(con)
-            with _fast_raw_writes(con):
-                for table in TABLES.values():
-                    mine = [f for f in files if f.table == table.name]
-                    for res in _load_table(con, table, mine, load_id, encoding, workdir, seen_hashes, say):
-                        results[res.file] = res
-            result.files = [results[f.name] for f in files]
-            _record_loads(con, load_id, result.files)
-            say("building staging tables")
-            staging_start = time.perf_counter()
-            result.staging_rows = build_staging(con, new_load=load_id)
-            result.staging_seconds = time.perf_counter() - staging_start
-            result.missing_tables = [t for t, n in result.staging_rows.items() if n == 0]
-            con.execute(
-                "update load_runs set finished_at = now()::timestamp, status = 'ok', missing_tables = ? "
-                "where load_id = ?", [result.missing_tables, load_id])
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
+        files = b.discover(bundle, workdir, limits)
+        plans = plan_bundle(con, files, encoding, workdir, say)
+        unreadable: dict[str, str] = {}
+        with _fast_raw_writes(con):
+            while True:
+                try:
+                    return _load(con, bundle, plans, unreadable, say)
+                except FileUnreadable as exc:
+                    # The checks before the transaction passed but reading failed inside it
+                    # (a Parquet file corrupt past its footer): DuckDB aborted the whole
+                    # transaction, which _load rolled back. Load the bundle again without that
+                    # file (and its copies): each round drops one more file, so this ends.
+                    if exc.plan.src.name in unreadable:
+                        raise
+                    for p in plans:
+                        if (p.src.table, p.src.sha256) == (exc.plan.src.table, exc.plan.src.sha256):
+                            unreadable[p.src.name] = exc.problem
+                    say(f"{exc}; loading the bundle again without it")
+
+
+def _load(con, bundle: Path, plans: list[Plan], unreadable: dict[str, str], say: Progress) -> IngestResult:
+    """The whole bundle in one transaction: a crash leaves the warehouse as it was."""
+    con.execute("begin transaction")
+    try:
+        load_id = con.execute("select coalesce(max(load_id), 0) + 1 from load_runs").fetchall()[0][0]
+        con.execute(
+            "insert into load_runs values (?, ?, now()::timestamp, null, 'running', null)",
+            [load_id, str(bundle)])
+        result = IngestResult(load_id, str(bundle))
+        results = {p.src.name: _unplaced(p) for p in plans if p.src.table is None}
+        for table in TABLES.values():
+            mine = [p for p in plans if p.src.table == table.name]
+            for res in _load_table(con, table, mine, load_id, unreadable, say):
+                results[res.file] = res
+        result.files = [results[p.src.name] for p in plans]
+        _record_loads(con, load_id, result.files)
+        say("building staging tables")
+        staging_start = time.perf_counter()
+        result.staging_rows = build_staging(con, new_load=load_id)
+        result.staging_seconds = time.perf_counter() - staging_start
+        result.missing_tables = [t for t, n in result.staging_rows.items() if n == 0]
+        con.execute(
+            "update load_runs set finished_at = now()::timestamp, status = 'ok', missing_tables = ? "
+            "where load_id = ?", [result.missing_tables, load_id])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
     return result
 
 
@@ -116,6 +150,7 @@ def _fast_raw_writes(con):
     ids and time stamps (DICT_FSST) costs 3x the CPU of writing them plain, and
     writing dominated ingest. Raw tables get ~2.5x larger on disk; staging and
     features tables keep the default compression (the setting is restored).
+    Set and restored outside the transaction: no statement runs in an aborted one.
     """
     before = con.execute("select current_setting('disabled_compression_methods')").fetchall()[0][0]
     con.execute("set disabled_compression_methods = 'dict_fsst,fsst'")
@@ -123,6 +158,15 @@ def _fast_raw_writes(con):
         yield
     finally:
         con.execute("set disabled_compression_methods = $v", {"v": before or ""})
+
+
+def _unplaced(plan: Plan) -> FileResult:
+    """A file of no table: ignored, or rejected when it is not even a plain file of the bundle."""
+    if not plan.problem:
+        return _ignored(plan.src)
+    res = FileResult(plan.src.name, None, format=plan.src.format)
+    _reject(res, plan.problem)
+    return res
 
 
 def _ignored(f: b.SourceFile) -> FileResult:
@@ -136,59 +180,90 @@ def _ignored(f: b.SourceFile) -> FileResult:
                       sha256=f.sha256, bytes=f.bytes)
 
 
-def _already_loaded(con) -> dict[tuple[str, str], tuple[str, int, int]]:
-    rows = con.execute(
-        "select table_name, sha256, file, load_id, rows from loads where status = 'loaded'").fetchall()
-    return {(t, h): (f, lid, n) for t, h, f, lid, n in rows}
+def _reject(res: FileResult, problem: str) -> None:
+    res.status, res.message = "rejected", f"{res.file}: {problem}"
 
 
-def _load_table(con, table: Table, files: list[b.SourceFile], load_id: int, encoding: str,
-                workdir: Path, seen: dict, say: Progress) -> list[FileResult]:
+def _load_table(con, table: Table, plans: list[Plan], load_id: int, unreadable: dict[str, str],
+                say: Progress) -> list[FileResult]:
     results: list[FileResult] = []
     rejects: dict[str, tuple[list[str], list[r.ParserReject]]] = {}
-    first_with: dict[str, FileResult] = {}  # sha256 -> first file in this bundle with those bytes
-    copies: list[tuple[FileResult, FileResult]] = []
-    for src in files:
-        res = FileResult(src.name, table.name, format=src.format, sha256=src.sha256, bytes=src.bytes)
+    copies: list[tuple[FileResult, str]] = []
+    for plan in plans:
+        src = plan.src
+        res = FileResult(src.name, table.name, format=src.format, encoding=plan.encoding,
+                         sha256=src.sha256, bytes=src.bytes)
         results.append(res)
-        earlier = seen.get((table.name, src.sha256))
-        if earlier:
+        if plan.earlier:
             res.status = "skipped"
-            res.rows = res.duplicates = earlier[2]
-            res.message = f"identical to {earlier[0]} (load {earlier[1]}); nothing changed"
-            continue
-        if src.sha256 in first_with:
+            res.rows = res.duplicates = plan.earlier[2]
+            res.message = f"identical to {plan.earlier[0]} (load {plan.earlier[1]}); nothing changed"
+        elif plan.problem or src.name in unreadable:
+            _reject(res, plan.problem or unreadable[src.name])
+        elif plan.copy_of:
             res.status = "skipped"
-            res.message = f"identical to {first_with[src.sha256].file} in this bundle; loaded once"
-            copies.append((res, first_with[src.sha256]))
-            continue
-        say(f"reading {src.name}")
-        try:
-            parsed = _read(con, src, encoding, workdir)
-            res.encoding = parsed.encoding
-            mapping, extras = map_header(table, parsed.header)
-        except (r.FileRejected, b.DecodeError, HeaderProblem) as exc:
-            res.status, res.message = "rejected", f"{src.name}: {exc}"
-            r.drop_parsed(con)
-            continue
-        rejects[src.name] = (parsed.header, insert_file(con, table, load_id, src.name, parsed, mapping, extras))
-        r.drop_parsed(con)
-        first_with[src.sha256] = res
-    loaded_files = [res.file for res in results if res.status == "loaded"]
+            copies.append((res, plan.copy_of))
+        else:
+            say(f"reading {src.name}")
+            loaded = _load_file(con, table, plan, load_id, res)
+            if loaded is not None:
+                rejects[src.name] = loaded
+    loaded_files = [res.file for res in results if res.status == "loaded" and res.file in rejects]
     if loaded_files:
         settle_repeated_keys(con, table, load_id, loaded_files)
         _count(con, table, load_id, results, rejects)
-    for copy, original in copies:  # every row of a copy is a duplicate of a row just counted
-        copy.rows = copy.duplicates = original.rows
+    by_name = {res.file: res for res in results}
+    for copy, original_name in copies:
+        original = by_name[original_name]
+        if original.status == "rejected":  # same bytes, same problem
+            _reject(copy, original.message.removeprefix(f"{original.file}: "))
+        else:  # every row of a copy is a duplicate of a row just counted
+            copy.message = f"identical to {original.file} in this bundle; loaded once"
+            copy.rows = copy.duplicates = original.rows
     return results
 
 
-def _read(con, src: b.SourceFile, encoding: str, workdir: Path) -> r.Parsed:
-    if src.format == "parquet":
-        return r.read_parquet(con, src)
-    if src.format == "xlsx":
-        return r.read_xlsx(con, src)
-    return r.read_csv(con, src, b.detect_encoding(src.path, encoding), workdir)
+def _load_file(con, table: Table, plan: Plan, load_id: int,
+               res: FileResult) -> tuple[list[str], list[r.ParserReject]] | None:
+    """Insert one file's rows; (header, parser rejects), or None when the file is rejected."""
+    src = plan.src
+    try:
+        if src.format == "xlsx":
+            try:  # read in Python: a bad workbook raises here without touching the transaction
+                parsed = r.read_xlsx(con, src)
+                mapping, extras = map_header(table, parsed.header)
+            except (r.FileRejected, HeaderProblem) as exc:
+                _reject(res, str(exc))
+                r.drop_parsed(con)
+                return None
+        else:
+            parsed = r.read_parquet(plan.probe) if src.format == "parquet" else r.read_csv(con, plan.probe)
+            mapping, extras = plan.mapping, plan.extras
+        parser_rejects = insert_file(con, table, load_id, src.name, parsed, mapping, extras)
+        r.drop_parsed(con)
+    except duckdb.Error as exc:
+        if not _file_at_fault(exc, plan):
+            raise
+        kind = {"parquet": "not a readable Parquet file", "csv": "the CSV reader failed"}.get(
+            src.format, "cannot be read")
+        raise FileUnreadable(plan, f"{kind} ({r.reader_message(exc, plan.probe.path if plan.probe else src.path)})"
+                             ) from exc
+    return parsed.header, parser_rejects
+
+
+def _file_at_fault(exc: duckdb.Error, plan: Plan) -> bool:
+    """Whether an error while reading a file is that file's, not the machine's.
+
+    Out of memory, an interrupt or a fatal error stop the load. An I/O error is the
+    file's only when it names the file (disk full names the warehouse or its spill file).
+    """
+    if isinstance(exc, (duckdb.OutOfMemoryException, duckdb.InterruptException,
+                        duckdb.FatalException, duckdb.InternalException)):
+        return False
+    if isinstance(exc, duckdb.IOException):
+        paths = {str(plan.src.path), str(plan.probe.path) if plan.probe else str(plan.src.path)}
+        return any(p in str(exc) for p in paths)
+    return True
 
 
 def _count(con, table: Table, load_id: int, results: list[FileResult],

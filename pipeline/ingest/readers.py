@@ -25,7 +25,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline.ingest.bundle import SourceFile, read_header, to_utf8
+from pipeline.ingest.bundle import SourceFile
+from pipeline.ingest.text import HeaderUnreadable, detect, read_header, to_utf8
 
 
 @dataclass
@@ -56,19 +57,42 @@ def positional(n: int) -> list[str]:
     return [f"f{i}" for i in range(1, n + 1)]
 
 
-def read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, encoding: str, workdir: Path) -> Parsed:
+@dataclass
+class Probe:
+    """What the bundle's transaction needs to read one file, found before it starts.
+
+    Everything that can fail on a file's bytes alone (decoding, line ends, the header,
+    a Parquet footer and schema) is done here, outside the transaction: an error in a
+    DuckDB statement inside it aborts the whole bundle (DuckDB has no savepoints).
+    """
+    header: list[str]
+    path: Path  # the bytes the transaction reads: the file itself or its UTF-8 copy
+    encoding: str | None = None
+    delim: str = ","
+    types: list[str] = field(default_factory=list)  # Parquet: DuckDB's type of each column
+
+
+def probe_csv(src: SourceFile, encoding: str, workdir: Path) -> Probe:
+    found, ends = detect(src.path, encoding)
+    utf8_path = to_utf8(src.path, found, ends, workdir)
+    try:
+        header, delim = read_header(utf8_path)
+    except HeaderUnreadable as exc:
+        raise FileRejected(str(exc)) from None
+    if not header:
+        raise FileRejected("empty file: no header row")
+    return Probe(header, utf8_path, found, delim)
+
+
+def read_csv(con: duckdb.DuckDBPyConnection, probe: Probe) -> Parsed:
     """The file parsed into a temp table `_raw_rows`; the query numbers its rows.
 
     Lines are provisional until the rows are inserted: `csv_rejects` then says
     which records the parser skipped, and `line_shifts` how to renumber.
     """
-    utf8_path = to_utf8(src.path, encoding, workdir)
-    header, delim = read_header(utf8_path)
-    if not header:
-        raise FileRejected("empty file: no header row")
-    cols = positional(len(header))
+    cols = positional(len(probe.header))
     columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
-    delim_sql = "\\t" if delim == "\t" else ","
+    delim_sql = "\\t" if probe.delim == "\t" else ","
     con.execute("drop table if exists _rejects; drop table if exists _reject_scans")
     # Parsed in parallel into a temp table first: rowids of a fresh table follow file
     # order (DuckDB preserves insertion order; inside a transaction they are offset,
@@ -81,10 +105,10 @@ def read_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, encoding: str, wor
             quote = '"', escape = '"', columns = {columns}, ignore_errors = true,
             store_rejects = true, rejects_table = '_rejects', rejects_scan = '_reject_scans',
             max_line_size = 10000000)""",
-        {"path": str(utf8_path)},
+        {"path": str(probe.path)},
     )
     query = "select rowid - (select min(rowid) from _raw_rows) + 2 as line, * from _raw_rows"
-    return Parsed(header, encoding, delim=delim, query=query, rejects_after_read=True)
+    return Parsed(probe.header, probe.encoding, delim=probe.delim, query=query, rejects_after_read=True)
 
 
 def csv_rejects(con: duckdb.DuckDBPyConnection, parsed: Parsed) -> list[ParserReject]:
@@ -142,24 +166,38 @@ def _parser_reason(kind: str, message: str, record: str, delim: str, expected: i
     return message.splitlines()[0] if message else kind.lower()
 
 
-def read_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Parsed:
+def probe_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Probe:
+    """Footer and schema (DuckDB reads only the footer here). Run outside the transaction."""
+    if src.bytes == 0:
+        raise FileRejected("empty file (0 bytes): not a Parquet file")
     try:
         schema = con.execute("describe select * from read_parquet($p)", {"p": str(src.path)}).fetchall()
     except duckdb.Error as exc:
-        raise FileRejected(f"not a readable Parquet file ({str(exc).splitlines()[0]})") from None
-    header = [name for name, *_ in schema]
-    cols = positional(len(header))
+        raise FileRejected(f"not a readable Parquet file ({reader_message(exc, src.path)})") from None
+    return Probe([name for name, *_ in schema], src.path, types=[typ for _, typ, *_ in schema])
+
+
+def read_parquet(probe: Probe) -> Parsed:
+    cols = positional(len(probe.header))
     # Native types become the text forms the contract allows; zone-aware times
     # become local wall-clock time in the session's (the organisation's) zone.
     exprs = []
-    for col, (_, typ, *_rest) in zip(cols, schema, strict=True):
+    for col, typ in zip(cols, probe.types, strict=True):
         if typ.upper().startswith("TIMESTAMP WITH TIME ZONE"):
             exprs.append(f"strftime({col}, '%Y-%m-%d %H:%M:%S') as {col}")
         else:
             exprs.append(f"cast({col} as varchar) as {col}")
     query = (f"""select file_row_number + 2 as line, {', '.join(exprs)}
         from read_parquet($path, file_row_number = true) t({', '.join(cols)}, file_row_number)""")
-    return Parsed(header, None, query=query, params={"path": str(src.path)})
+    return Parsed(probe.header, None, query=query, params={"path": str(probe.path)})
+
+
+def reader_message(exc: duckdb.Error, path: Path) -> str:
+    """DuckDB's message, first line, without its error-class prefix and our temp paths."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    for prefix in ("Invalid Input Error: ", "IO Error: ", "Conversion Error: ", "Invalid Error: "):
+        text = text.removeprefix(prefix)
+    return text.replace(str(path), path.name)
 
 
 def read_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Parsed:
