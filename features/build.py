@@ -94,6 +94,7 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
         "chain_outflow_share": settings.chain_outflow_share, "late_log_days": settings.late_log_days,
         "peer_min_group": settings.peer_min_group, "self_window_months": settings.self_window_months,
         "self_min_months": settings.self_min_months, "min_support": settings.min_support,
+        "shrink_max_strength": settings.shrink_max_strength,
         "share_features": [f.name for f in CATALOG if f.unit == "share"],
         "feature_names": FEATURE_NAMES,
         "min_scales": [f.min_scale for f in CATALOG],

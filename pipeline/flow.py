@@ -74,7 +74,7 @@ def audit(params: AuditParams) -> dict:
         for name in loose:
             log.warning("inbox: %s is not a bundle (put each export in a sub-folder or a .zip): ignored",
                         name)
-        ingests = t.ingest_bundles(con, bundles, settings.encoding)
+        ingests = t.ingest_bundles(con, bundles, settings)
         steps.carve("staging", sum(r.staging_seconds for r in ingests))
         ledger.update(con, execution_id, inputs=_inputs(ingests))
 

@@ -45,6 +45,8 @@ class Settings(BaseModel):
     # measured on seeds 31-32 (2,000 managers): 4 lifted average precision 0.82 -> 0.87-0.92 and
     # kept one-sale "100%" shares (long leave, new managers) out of the top of the ranking
     min_support: int = Field(4, description="a share from fewer events than this gets no z-score")
+    # empirical-Bayes shrinkage of shares toward the peer rate (feat_feature_scores)
+    shrink_max_strength: float = Field(200.0, description="cap on the prior's weight, in events")
     # Scoring
     # ecod_tail: ECOD's tail scores beyond -log p = 2.5, scaled per column, z below 2 in proportion
     # (models/detectors.py). Against plain ecod: 2,000 managers, seeds 41/42/43 AP

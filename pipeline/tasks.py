@@ -44,10 +44,12 @@ class NoAuditData(RuntimeError):
 
 
 @task(name="ingest", **IO)
-def ingest_bundles(con, bundles: list[Path], encoding: str) -> list:
+def ingest_bundles(con, bundles: list[Path], settings) -> list:
     from pipeline.ingest import ingest_bundle
+    from pipeline.ingest.unzip import ZipLimits
 
-    return [ingest_bundle(con, bundle, encoding) for bundle in bundles]
+    limits = ZipLimits(settings.zip_max_bytes, settings.zip_max_ratio)
+    return [ingest_bundle(con, bundle, settings.encoding, zip_limits=limits) for bundle in bundles]
 
 
 @task(name="checks", **COMPUTE)

@@ -14,6 +14,13 @@
 -- the peer group's spread, so one complaint after six quiet months is not an outlier by
 -- itself; the feature's min_scale applies here too. A NULL value gives NULL z-scores, and so
 -- does a share computed from fewer than $min_support events (int_feature_support).
+-- Small denominators: a share is compared by its empirical-Bayes estimate, not its raw
+-- value. Per month × tier × feature the shares are a beta-binomial population: pooled rate
+-- p = Σk / Σn; the true rates' variance τ² = (weighted variance of the shares) - (what
+-- binomial noise alone gives, p(1-p)·managers/Σn); prior strength m = p(1-p)/τ² - 1 (capped
+-- at $shrink_max_strength). A manager's share becomes (k + m·p) / (n + m): two losses in a book
+-- of 20 move it a little, twenty in a book of 200 a lot. Counts are not shrunk. `value` stays
+-- the raw share (what the report quotes, beside its support); z-scores use `estimate`.
 -- Built one month at a time ($score_month; features/build.py loops over the months): the
 -- self comparison joins each manager-month with its past, and over all months at once that
 -- join outgrew 20 GiB of spill at 60,000 managers. Only the month and its look-back are read.
@@ -32,12 +39,51 @@ catalogue as (
     select unnest($feature_names::varchar[]) as feature, unnest($min_scales::double[]) as min_scale
 ),
 
+support as (
+    select * from int_feature_support
+    where month between $score_month::date - to_months($self_window_months::integer) and $score_month::date
+),
+
 -- unpivot drops NULLs; every catalogue feature keeps a row per manager-month
-long as (
-    select w.manager_id, w.month, w.branch_id, w.tier, f.feature, v.value
+raw_long as (
+    select w.manager_id, w.month, w.branch_id, w.tier, f.feature, v.value, sup.support
     from wide w
     cross join catalogue f
     left join present_values v using (manager_id, month, feature)
+    left join support sup using (manager_id, month, feature)
+),
+
+-- the beta-binomial prior of each share, per month × tier (see the header)
+priors as (
+    select
+        month, tier, feature,
+        sum(value * support) / sum(support) as p,
+        count(*) as managers,
+        sum(support) as events,
+        sum(support * value * value) / sum(support) - power(sum(value * support) / sum(support), 2) as var_obs
+    from raw_long
+    where support > 0 and value is not null
+    group by all
+),
+
+strengths as (
+    select
+        month, tier, feature, p,
+        case when p <= 0 or p >= 1 then 0.0
+             else least(p * (1 - p) / greatest(var_obs - p * (1 - p) * managers / events, 1e-9) - 1,
+                        $shrink_max_strength::double)
+        end as m
+    from priors
+),
+
+long as (
+    select
+        r.manager_id, r.month, r.branch_id, r.tier, r.feature, r.value, r.support,
+        case when r.support is null or r.value is null then r.value
+             else round((r.value * r.support + greatest(s.m, 0) * s.p) / (r.support + greatest(s.m, 0)), 9)
+        end as estimate
+    from raw_long r
+    left join strengths s using (month, tier, feature)
 ),
 
 this_month as (
@@ -45,12 +91,12 @@ this_month as (
 ),
 
 branch_median as (
-    select month, branch_id, tier, feature, count(value) as n, median(value) as med
+    select month, branch_id, tier, feature, count(estimate) as n, median(estimate) as med
     from this_month group by all
 ),
 
 tier_median as (
-    select month, tier, feature, count(value) as n, median(value) as med
+    select month, tier, feature, count(estimate) as n, median(estimate) as med
     from this_month group by all
 ),
 
@@ -58,8 +104,8 @@ peer as (
     select
         l.*,
         b.n >= $peer_min_group::integer as by_branch,
-        abs(l.value - b.med) as dev_branch,
-        abs(l.value - t.med) as dev_tier,
+        abs(l.estimate - b.med) as dev_branch,
+        abs(l.estimate - t.med) as dev_tier,
         b.med as branch_med,
         t.med as tier_med
     from this_month l
@@ -79,7 +125,7 @@ tier_spread as (
 
 peer_scored as (
     select
-        p.manager_id, p.month, p.branch_id, p.tier, p.feature, p.value,
+        p.manager_id, p.month, p.branch_id, p.tier, p.feature, p.value, p.estimate, p.support,
         case when p.by_branch then 'branch×tier' else 'tier' end as peer_group,
         case when p.by_branch then p.branch_med else p.tier_med end as peer_median,
         greatest(case when p.by_branch
@@ -94,14 +140,14 @@ peer_scored as (
 ),
 
 history as (
-    select cur.manager_id, cur.month, cur.feature, past.value as past_value
+    select cur.manager_id, cur.month, cur.feature, past.estimate as past_value
     from this_month cur
     join long past
       on past.manager_id = cur.manager_id
      and past.feature = cur.feature
      and past.month < cur.month
      and past.month >= cur.month - to_months($self_window_months::integer)
-     and past.value is not null
+     and past.estimate is not null
 ),
 
 self_median as (
@@ -116,32 +162,27 @@ self_spread as (
     group by all
 ),
 
-support as (
-    select * from int_feature_support
-),
-
 joined as (
     select
         p.*,
-        coalesce(sup.support, $min_support::integer) >= $min_support::integer as supported,
+        coalesce(p.support, $min_support::integer) >= $min_support::integer as supported,
         s.n as self_months,
         s.med as self_median,
         greatest(coalesce(nullif(1.4826 * s.mad, 0), nullif(1.2533 * s.meanad, 0), p.peer_scale),
                  p.min_scale) as self_scale
     from peer_scored p
     left join self_spread s using (manager_id, month, feature)
-    left join support sup using (manager_id, month, feature)
 ),
 
 final as (
     select
-        manager_id, month, branch_id, tier, feature, value,
+        manager_id, month, branch_id, tier, feature, value, support, estimate,
         peer_group, peer_median,
         case when value is null or not supported then null
-             else round(greatest(least((value - peer_median) / peer_scale, 20), -20), 6) end as peer_z,
+             else round(greatest(least((estimate - peer_median) / peer_scale, 20), -20), 6) end as peer_z,
         self_median,
         case when value is null or not supported or coalesce(self_months, 0) < $self_min_months::integer then null
-             else round(greatest(least((value - self_median) / self_scale, 20), -20), 6) end as self_z
+             else round(greatest(least((estimate - self_median) / self_scale, 20), -20), 6) end as self_z
     from joined
 )
 
