@@ -27,12 +27,14 @@ from models.detectors import (
     ECODDetector,
     ECODTailDetector,
     Ensemble,
+    FamilyTailDetector,
     IForestDetector,
 )
 from pipeline.files import atomic_path, write_bytes_atomic
 
 KINDS = ("peer_z_max", "self_z_max")
 COLUMNS = [f"{f}:{k}" for f in SCORED_NAMES for k in KINDS]
+FAMILY_OF_COLUMN = tuple(BY_NAME[f].family for f in SCORED_NAMES for _ in KINDS)
 MIN_REASON_Z = 1.0  # a feature quoted as a reason is at least this unusual (peer or self z)
 
 
@@ -59,11 +61,12 @@ def to_matrix(inputs: pd.DataFrame) -> tuple[list[str], np.ndarray]:
     return list(wide.index), np.nan_to_num(X, nan=0.0)
 
 
-def build_model(detector: str, seed: int) -> Ensemble:
+def build_model(detector: str, seed: int, family_power: float = 0.5) -> Ensemble:
     members = {
         "iforest": ("iforest", IForestDetector(random_state=seed), 1.0),
         "ecod": ("ecod", ECODDetector(), 1.0),
         "ecod_tail": ("ecod_tail", ECODTailDetector(), 1.0),
+        "family_tail": ("family_tail", FamilyTailDetector(groups=FAMILY_OF_COLUMN, power=family_power), 1.0),
         "control": ("control", ControlPoints(weights=tuple(1.0 if k == "peer_z_max" else 0.5
                                                              for _ in SCORED_NAMES for k in KINDS)), 1.0),
     }
@@ -165,10 +168,11 @@ def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_di
     ids, X = to_matrix(inputs)
     check_alert_rule(budget, min_score)  # before the model is fitted
     params = {"detector": settings.detector, "seed": settings.seed, "columns": COLUMNS,
+              "family_power": settings.family_power,
               "score_window_months": settings.score_window_months, "as_of": f"{as_of:%Y-%m}"}
     data_hash = hashlib.sha256(X.tobytes() + "\n".join(ids).encode()).hexdigest()
     model_id = hashlib.sha256((json.dumps(params, sort_keys=True) + data_hash).encode()).hexdigest()[:12]
-    model = build_model(settings.detector, settings.seed).fit(X)
+    model = build_model(settings.detector, settings.seed, settings.family_power).fit(X)
     risk = model.decision_function(X)
     contrib = model.explain(X) if explain else None
     evidence = Evidence.of(inputs, ids) if explain else None

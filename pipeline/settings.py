@@ -52,7 +52,9 @@ class Settings(BaseModel):
     # (models/detectors.py). Against plain ecod: 2,000 managers, seeds 41/42/43 AP
     # 0.810/0.840/0.803 -> 0.891/0.905/0.851. Its variants re-measured on session 5's features
     # all land within 0.01 AP (bench/quality.md, held-out seeds 45-48: AP 0.88-0.95)
-    detector: Literal["ensemble", "iforest", "ecod", "ecod_tail", "control", "ecod+control"] = "ecod_tail"
+    detector: Literal["ensemble", "iforest", "ecod", "ecod_tail", "family_tail", "control",
+                      "ecod+control"] = "ecod_tail"
+    family_power: float = Field(0.5, gt=0, le=1, description="family_tail: a family's tail terms count as their sum to this power")
     seed: int = Field(7, description="random seed of the detectors; same input + seed = same scores")
     score_window_months: int = Field(3, description="the audit month and the months before it that are scored")
     # Unpacking a zipped bundle (pipeline/ingest/unzip.py): more is refused as a likely zip bomb.
