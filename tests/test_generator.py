@@ -30,8 +30,8 @@ def db(bundle, tmp_path_factory):
     con.close()
 
 
-def labels(con, bundle, scenario):
-    return con.execute("select manager_id, intensity from read_csv(?) where scenario = ?",
+def labels(con, bundle, scenario, variant=False):
+    return con.execute(f"select manager_id, {'variant' if variant else 'intensity'} from read_csv(?) where scenario = ?",
                        [str(bundle / "labels.csv"), scenario]).fetchall()
 
 
@@ -100,26 +100,32 @@ def test_ground_truth_lists_every_scenario_and_pattern(db, bundle):
 
 def test_phone_hijack_edits_point_at_the_managers_or_a_shared_number(db, bundle):
     db, _ = db
-    for manager, intensity in labels(db, bundle, "phone_hijack"):
+    for manager, variant in labels(db, bundle, "phone_hijack", variant=True):
         edits = db.execute("""select f.new_value, m.phone from stg_field_changes f
                               join stg_managers m on m.manager_id = f.changed_by
                               where f.changed_by = ? and f.field = 'phone'""", [manager]).fetchall()
+        relatives = {r[0] for r in db.execute("select phone from stg_related_parties where manager_id = ?",
+                                              [manager]).fetchall()}
         targets = [new for new, _ in edits]
-        if intensity == "blatant":
-            assert sum(new == own for new, own in edits) >= 3
+        number = variant.split("+")[0]
+        if number == "own_number":
+            assert sum(new == own for new, own in edits) >= 2
+        elif number == "relative_number":
+            assert sum(new in relatives for new in targets) >= 2
         else:
             assert max(targets.count(t) for t in targets) >= 2
 
 
 def test_counterparty_funnel_sends_several_customers_to_one_account(db, bundle):
     db, _ = db
-    for manager, _ in labels(db, bundle, "counterparty_funnel"):
+    for manager, variant in labels(db, bundle, "counterparty_funnel", variant=True):
         most = db.execute("""select count(distinct t.customer_id) from stg_transfers t
                              join stg_assignments a on a.customer_id = t.customer_id and a.manager_id = ?
-                             where t.direction = 'out'
+                             where t.direction = 'out' and t.counterparty_name <> (
+                                 select customer_name from stg_customers where customer_id = t.customer_id)
                              group by t.counterparty_account, t.counterparty_name
                              order by 1 desc limit 1""", [manager]).fetchone()[0]
-        assert most >= 3
+        assert most >= (2 if variant == "several" else 3)
 
 
 def test_maturity_diversion_money_leaves_after_maturity(db, bundle):
@@ -139,8 +145,11 @@ def test_maturity_diversion_money_leaves_after_maturity(db, bundle):
 
 def test_exit_poaching_manager_leaves_and_customers_follow(db, bundle):
     db, _ = db
-    for manager, _ in labels(db, bundle, "exit_poaching"):
+    for manager, variant in labels(db, bundle, "exit_poaching", variant=True):
         exit_date = db.execute("select exit_date from stg_managers where manager_id = ?", [manager]).fetchone()[0]
+        if variant.startswith("pre_exit"):  # a drain before an exit that is not in the data yet
+            assert exit_date is None
+            continue
         assert exit_date is not None
         handed = db.execute("""select count(*) from stg_assignments where manager_id <> ? and reason = 'manager exit'
                                and customer_id in (select customer_id from stg_assignments where manager_id = ?)""",
@@ -157,10 +166,10 @@ def test_unrecorded_sales_and_offhours_are_far_above_the_bank(db, bundle):
             and product_type in ('wealth', 'insurance', 'fund') and recording_id is null""", [manager]).fetchone()[0]
         assert mine >= 3 and bank_unrecorded < 0.03
     bank_off = db.execute("select avg((hour(contact_at) >= 19)::int) from stg_contacts").fetchone()[0]
-    for manager, _ in labels(db, bundle, "offhours_dark"):
+    for manager, intensity in labels(db, bundle, "offhours_dark"):
         mine = db.execute("""select avg((hour(contact_at) >= 19)::int) from stg_contacts
                              where manager_id = ? and contact_at >= date '2026-07-01'""", [manager]).fetchone()[0]
-        assert mine > 3 * bank_off
+        assert mine > (3 if intensity == "blatant" else 1.5) * bank_off
 
 
 def test_chinese_headers_gb18030_load_the_same_rows(bundle, tmp_path):
