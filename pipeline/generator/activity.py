@@ -22,8 +22,10 @@ def repeat_rows(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def ids(prefix: str, gid: np.ndarray, seq: np.ndarray, width: int = 4) -> np.ndarray:
-    return np.char.add(np.char.add(prefix, np.char.zfill(gid.astype(str), 10)),
-                       np.char.zfill(seq.astype(str), width))
+    if len(gid) == 0:
+        return np.array([], str)
+    return np.char.add(np.char.add(prefix, vocab.zfill(gid.astype(str), 10)),
+                       vocab.zfill(seq.astype(str), width))
 
 
 def activity(ch) -> dict[str, pd.DataFrame]:
@@ -194,11 +196,13 @@ def campaign_deals(ch, st) -> pd.DataFrame:
     take = (month >= 0) & (st["opened_off"] < start) & (st["end_off"] > start + 30) & (rng.random(len(c)) < 0.35)
     rows = np.flatnonzero(take)
     n = len(rows)
+    if n == 0:
+        return pd.DataFrame()
     day = win.random_days(rng, start[rows] + 2, start[rows] + 26, workday=np.ones(n, bool))
     created = at_business_hours(ch, day)
     product = pr.branch_product[branch[rows]]
     prefix = pd.Series(product).map({"insurance": "INS-C", "wealth": "WEA-C", "fund": "FUN-C"}).to_numpy().astype(str)
-    code = np.char.add(prefix, np.char.zfill(branch[rows].astype(str), 4))
+    code = np.char.add(prefix, vocab.zfill(branch[rows].astype(str), 4))
     deal_id = ids("D", c["gid"].to_numpy()[rows], np.full(n, 880), 3)
     owner = ch.owner_at(rows, day)
     return pd.DataFrame({
@@ -286,6 +290,8 @@ def relative_payments(ch, st) -> pd.DataFrame:
     ok = (st["active_days"][payer] > 20) & (c["owner"].to_numpy()[payer] != paid["manager_idx"].to_numpy())
     paid, payer = paid[ok], payer[ok]
     n = len(paid)
+    if n == 0:
+        return pd.DataFrame()
     day = st["opened_off"][payer] + (rng.random(n) * st["active_days"][payer]).astype(np.int64)
     return pd.DataFrame({
         "transfer_id": ids("T", c["gid"].to_numpy()[payer], np.full(n, 998), 3),

@@ -49,9 +49,9 @@ class Chunk:
         evening = pr.branch_evening[branch]
         late_logger = rng.random(count) < pr.late_logger_share
         return pd.DataFrame({
-            "idx": idx, "manager_id": np.char.add("M", np.char.zfill(idx.astype(str), 6)),
+            "idx": idx, "manager_id": np.char.add("M", vocab.zfill(idx.astype(str), 6)),
             "manager_name": vocab.person_names(rng, count),
-            "branch_id": np.char.add("B", np.char.zfill(branch.astype(str), 4)),
+            "branch_id": np.char.add("B", vocab.zfill(branch.astype(str), 4)),
             "tier": tier, "hire_date": hire, "exit_date": np.full(count, np.datetime64("NaT"), "datetime64[D]"),
             "phone": vocab.phone_numbers(3, idx),
             "small_book": (tier == "junior") & (rng.random(count) < pr.small_book_junior_share),
@@ -109,7 +109,7 @@ class Chunk:
         family_account = vocab.masked_accounts(rng, n_hh)[hh["hh"]] if n else np.array([], str)
         family_bank = rng.choice(np.array(vocab.BANKS), n_hh)[hh["hh"]] if n else np.array([], str)
         return pd.DataFrame({
-            "gid": gid, "customer_id": np.char.add("C", np.char.zfill(gid.astype(str), 10)),
+            "gid": gid, "customer_id": np.char.add("C", vocab.zfill(gid.astype(str), 10)),
             "customer_name": names, "phone": phone,
             "birth_date": birth, "segment": segment, "opened_at": opened,
             "address": address, "id_hash": id_hashes(gid, pr.id_salt),

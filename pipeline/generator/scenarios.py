@@ -352,6 +352,8 @@ class Planter:
         branch = m.loc[m["idx"] == idx, "branch_id"].iloc[0]
         other = m.loc[(m["branch_id"] != branch) & m["exit_date"].isna(), "idx"].to_numpy()
         mine = np.flatnonzero((c["owner"].to_numpy() == idx) & (c["new_owner"].to_numpy() < 0))
+        if len(other) == 0:  # a one-branch bank has nothing to consolidate into
+            return
         c.loc[c.index[mine], "new_owner"] = self.rng.choice(other, len(mine))
         c.loc[c.index[mine], "reassign_off"] = lo + 3
         c.loc[c.index[mine], "reason"] = "branch consolidation"

@@ -32,6 +32,11 @@ COMPLAINT_TEXTS = {
 LOST_REASONS = ["客户选择他行产品", "收益率不满足要求", "客户资金另有安排", "客户暂不考虑", "风险等级不匹配"]
 
 
+def zfill(a: np.ndarray, width: int) -> np.ndarray:
+    """np.char.zfill that also takes an empty array."""
+    return np.char.zfill(a, width) if len(a) else np.asarray(a, dtype=str)
+
+
 def person_names(rng: np.random.Generator, n: int) -> np.ndarray:
     s = rng.choice(SURNAMES, n)
     g1 = rng.choice(GIVEN, n)
@@ -49,13 +54,13 @@ def company_names(rng: np.random.Generator, n: int) -> np.ndarray:
 def masked_accounts(rng: np.random.Generator, n: int) -> np.ndarray:
     prefix = rng.choice(["6222", "6217", "6228", "6230", "6214"], n)
     tail = rng.integers(0, 10000, n)
-    return np.char.add(np.char.add(prefix, "****"), np.char.zfill(tail.astype(str), 4))
+    return np.char.add(np.char.add(prefix, "****"), zfill(tail.astype(str), 4))
 
 
 def phone_numbers(prefix_digit: int, ids: np.ndarray) -> np.ndarray:
     """Unique, random-looking mobile numbers: a bijection of the id onto 8 digits."""
     scrambled = (ids.astype(np.int64) * 48271 + 12345) % 1_000_000_000  # bijective: 48271 is coprime to 10^9
-    return np.char.add(f"1{prefix_digit}", np.char.zfill(scrambled.astype(str), 9))
+    return np.char.add(f"1{prefix_digit}", zfill(scrambled.astype(str), 9))
 
 # payees many customers of many managers pay: insurers, brokerages' third-party
 # depositories (银证转账), developers, hospitals, schools, utilities
@@ -88,6 +93,8 @@ def addresses(rng: np.random.Generator, n: int) -> np.ndarray:
 def own_accounts(gid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The customer's own account at another bank: stable per customer (masked)."""
     g = gid.astype(np.int64)
+    if len(g) == 0:
+        return np.array([], str), np.array([], str)
     prefix = np.array(["6222", "6217", "6228", "6230", "6214"])[(g * 7) % 5]
-    tail = np.char.zfill(((g * 7919 + 17) % 10000).astype(str), 4)
+    tail = zfill(((g * 7919 + 17) % 10000).astype(str), 4)
     return np.char.add(np.char.add(prefix, "****"), tail), np.array(BANKS)[(g * 31 + 3) % len(BANKS)]
