@@ -38,6 +38,9 @@ def generate(
     encoding: Annotated[str, typer.Option(help="CSV encoding: utf-8 or gb18030.")] = "utf-8",
     inject_errors: Annotated[int, typer.Option(
         help="Plant this many bad rows (listed in injected_errors.csv).", min=0)] = 0,
+    config: Annotated[str | None, typer.Option(
+        help="Named generator configuration (default, tune-a..c, holdout-a..d): the ranges the "
+             "bank's parameters are drawn from. Holdout configurations are for reporting only.")] = None,
 ) -> None:
     """Write a synthetic bank's CRM export bundle with planted diversion cases.
 
@@ -50,6 +53,10 @@ def generate(
         raise typer.BadParameter("--format must be csv or parquet")
     if encoding not in ("utf-8", "gb18030"):
         raise typer.BadParameter("--encoding must be utf-8 or gb18030")
+    from pipeline.generator.configs import CONFIGS
+
+    if config is not None and config not in CONFIGS:
+        raise typer.BadParameter(f"--config must be one of {', '.join(CONFIGS)}")
     with _progress() as bar:
         tasks: dict[str, int] = {}
 
@@ -61,7 +68,7 @@ def generate(
         summary = generate_bundle(
             out_dir, managers=managers, months=months, seed=seed, fmt=fmt, end_month=end_month,
             chinese_headers=chinese_headers, encoding=encoding, inject_errors=inject_errors,
-            progress=tick)
+            config=config, progress=tick)
     table = Table(title=f"Bundle written to {summary.out}")
     table.add_column("table")
     table.add_column("rows", justify="right")

@@ -30,7 +30,7 @@ from reports.render import render_report
 
 XSS = "<script>alert(1)</script>"
 FORMULA_NAME = "=HYPERLINK(\"x\",\"y\")"
-HIJACKER = "M000059"  # the planted phone-hijack manager of seed 2 at 400 managers
+HIJACKER = "M000396"  # the planted phone-hijack manager (blatant, to his own number) of seed 4 at 400 managers
 SEP, OCT = dt.date(2026, 9, 1), dt.date(2026, 10, 1)
 ARTIFACTS = Path(__file__).parent / "artifacts" / "report"
 
@@ -57,7 +57,7 @@ def _plant(bundle: Path) -> str:
 def audited(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
     bundle = root / "bundle"
-    generate_bundle(bundle, managers=400, months=6, seed=2, fmt="csv")
+    generate_bundle(bundle, managers=400, months=6, seed=4, fmt="csv")
     _plant(bundle)
     settings = Settings(warehouse=root / "w.duckdb")
     con = duckdb.connect(str(settings.warehouse))

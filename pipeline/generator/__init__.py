@@ -2,7 +2,8 @@
 
 The bank is built in chunks of whole branches (CHUNK managers), each from its
 own seeded random stream, and written as it goes, so memory stays bounded and
-the same seed gives the same bytes.
+the same seed and configuration give the same bytes. A named configuration
+(configs.py) is the family of banks the seed draws one bank from (profile.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ import pandas as pd
 from pipeline.contract import TABLES
 
 from .background import BRANCH_SIZE, Chunk
+from .configs import get_config
 from .errors import plan_errors
+from .profile import BankProfile
+from .profile import config_salt as profile_salt
 from .scenarios import Planter, draw_plan
 from .workcal import Window
 from .writer import BundleWriter, write_small_csv
@@ -37,7 +41,7 @@ class GenerateSummary:
 
 def generate_bundle(out: Path, managers: int, months: int, seed: int, fmt: str = "csv",
                     end_month: str = "2026-10", chinese_headers: bool = False,
-                    encoding: str = "utf-8", inject_errors: int = 0,
+                    encoding: str = "utf-8", inject_errors: int = 0, config: str | None = None,
                     progress: Callable[[str, int, int], None] | None = None) -> GenerateSummary:
     if fmt not in ("csv", "parquet"):
         raise ValueError("fmt must be csv or parquet")
@@ -45,14 +49,16 @@ def generate_bundle(out: Path, managers: int, months: int, seed: int, fmt: str =
         raise ValueError("encodings and injected bad rows apply to CSV bundles only")
     out = Path(out)
     win = Window(end_month, months)
-    plan = draw_plan(managers, months, seed)
+    cfg = get_config(config)
+    profile = BankProfile.draw(cfg, seed, win, managers)
+    plan = draw_plan(managers, months, seed, cfg, profile.subtle_share)
     writer = BundleWriter(out, fmt, chinese_headers, encoding)
     tick = progress or (lambda *_: None)
     injected = []
     for first in range(0, managers, CHUNK):
         count = min(CHUNK, managers - first)
-        rng = np.random.default_rng([seed, first // CHUNK])
-        chunk = Chunk(rng, win, first, count, market_seed=seed, planted=frozenset(plan))
+        rng = np.random.default_rng([seed, profile_salt(cfg.name), first // CHUNK])
+        chunk = Chunk(rng, win, first, count, profile, planted=frozenset(plan))
         planter = Planter(chunk)
         for idx in sorted(i for i in plan if first <= i < first + count):
             planter.apply(idx, plan[idx])
@@ -67,9 +73,10 @@ def generate_bundle(out: Path, managers: int, months: int, seed: int, fmt: str =
         tick("generating", first + count, managers)
     files = writer.close()
     labels = pd.DataFrame(
-        [(f"M{i:06d}", p.name, str(win.months[p.first_month]), str(win.months[p.last_month]), p.intensity)
+        [(f"M{i:06d}", p.name, str(win.months[p.first_month]), str(win.months[p.last_month]), p.intensity,
+          p.strength, p.variant)
          for i, p in sorted(plan.items()) if p.kind == "scenario"],
-        columns=["manager_id", "scenario", "start_month", "end_month", "intensity"])
+        columns=["manager_id", "scenario", "start_month", "end_month", "intensity", "strength", "variant"])
     decoys = pd.DataFrame([(f"M{i:06d}", p.name) for i, p in sorted(plan.items()) if p.kind == "decoy"],
                           columns=["manager_id", "pattern"])
     write_small_csv(out / "labels.csv", labels)

@@ -32,6 +32,11 @@ COMPLAINT_TEXTS = {
 LOST_REASONS = ["客户选择他行产品", "收益率不满足要求", "客户资金另有安排", "客户暂不考虑", "风险等级不匹配"]
 
 
+def zfill(a: np.ndarray, width: int) -> np.ndarray:
+    """np.char.zfill that also takes an empty array."""
+    return np.char.zfill(a, width) if len(a) else np.asarray(a, dtype=str)
+
+
 def person_names(rng: np.random.Generator, n: int) -> np.ndarray:
     s = rng.choice(SURNAMES, n)
     g1 = rng.choice(GIVEN, n)
@@ -49,10 +54,47 @@ def company_names(rng: np.random.Generator, n: int) -> np.ndarray:
 def masked_accounts(rng: np.random.Generator, n: int) -> np.ndarray:
     prefix = rng.choice(["6222", "6217", "6228", "6230", "6214"], n)
     tail = rng.integers(0, 10000, n)
-    return np.char.add(np.char.add(prefix, "****"), np.char.zfill(tail.astype(str), 4))
+    return np.char.add(np.char.add(prefix, "****"), zfill(tail.astype(str), 4))
 
 
 def phone_numbers(prefix_digit: int, ids: np.ndarray) -> np.ndarray:
     """Unique, random-looking mobile numbers: a bijection of the id onto 8 digits."""
     scrambled = (ids.astype(np.int64) * 48271 + 12345) % 1_000_000_000  # bijective: 48271 is coprime to 10^9
-    return np.char.add(f"1{prefix_digit}", np.char.zfill(scrambled.astype(str), 9))
+    return np.char.add(f"1{prefix_digit}", zfill(scrambled.astype(str), 9))
+
+# payees many customers of many managers pay: insurers, brokerages' third-party
+# depositories (银证转账), developers, hospitals, schools, utilities
+POPULAR_PAYEES = [
+    "中国人寿保险股份有限公司", "中国平安人寿保险股份有限公司", "太平洋人寿保险股份有限公司", "新华人寿保险股份有限公司",
+    "泰康人寿保险有限责任公司", "中信证券客户交易结算资金", "华泰证券客户交易结算资金", "国泰君安证券客户交易结算资金",
+    "招商证券客户交易结算资金", "广发证券客户交易结算资金", "万家房地产开发有限公司", "城投置业有限公司",
+    "滨江房地产开发有限公司", "绿城置业有限公司", "市第一人民医院", "市中心医院", "省人民医院", "外国语学校",
+    "国家电网有限公司", "市自来水有限公司", "住房公积金管理中心", "物业服务有限公司",
+]
+DISTRICTS = ["浦东新区", "徐汇区", "南山区", "福田区", "西湖区", "滨江区", "朝阳区", "海淀区", "天河区", "鼓楼区",
+             "武侯区", "工业园区", "鄞州区", "思明区", "越秀区", "江宁区"]
+ROADS = ["人民路", "解放路", "中山路", "建设路", "长江路", "和平路", "新华路", "文化路", "胜利路", "青年路",
+         "光明路", "朝阳路", "花园路", "幸福路", "东风路", "南京路"]
+
+
+def addresses(rng: np.random.Generator, n: int) -> np.ndarray:
+    """城市 区 路 号 栋 室: one per household."""
+    city = rng.choice(np.array(CITIES), n)
+    district = rng.choice(np.array(DISTRICTS), n)
+    road = rng.choice(np.array(ROADS), n)
+    parts = [city, "市", district, road, rng.integers(1, 999, n).astype(str), "号",
+             rng.integers(1, 30, n).astype(str), "栋", rng.integers(101, 2899, n).astype(str), "室"]
+    out = parts[0]
+    for p in parts[1:]:
+        out = np.char.add(out, p)
+    return out
+
+
+def own_accounts(gid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The customer's own account at another bank: stable per customer (masked)."""
+    g = gid.astype(np.int64)
+    if len(g) == 0:
+        return np.array([], str), np.array([], str)
+    prefix = np.array(["6222", "6217", "6228", "6230", "6214"])[(g * 7) % 5]
+    tail = zfill(((g * 7919 + 17) % 10000).astype(str), 4)
+    return np.char.add(np.char.add(prefix, "****"), tail), np.array(BANKS)[(g * 31 + 3) % len(BANKS)]
