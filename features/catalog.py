@@ -105,6 +105,14 @@ CATALOG: tuple[Feature, ...] = (
             "当月该客户经理把客户电话改成本人号码、其他员工号码或其他客户号码的次数（会使回访失效）。",
             "Phone edits by the manager whose new number is the manager's own, another staff member's or "
             "another customer's (this defeats the bank's call-backs).", ("field_changes",), min_scale=1.0),
+    Feature("phone_edits_to_shared_number_6m", 5, "近6个月改为可疑号码次数",
+            "Phone edits to a suspicious number, last 6 months", "count",
+            "近6个月（含当月）该客户经理把客户电话改成本人、申报亲属、其他员工或其他家庭客户号码的次数。"
+            "号码被改走的客户此后一直接不到银行回访，几个月前的修改今天仍在起作用。",
+            "Phone edits in the month and the five before whose new number is the manager's own, a declared "
+            "relative's, another staff member's or another household's customer's. The customers stay out of "
+            "the bank's call-backs long after the edit: an edit months ago still works today.",
+            ("field_changes",), min_scale=1.0),
     Feature("unrecorded_sales_share", 6, "未双录销售占比", "Sales without recording", "share",
             "当月成交的理财、保险、基金销售中没有双录编号的比例。",
             "Share of won wealth, insurance and fund sales in the month without a sales-recording (双录) id.",

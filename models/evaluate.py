@@ -32,6 +32,13 @@ def evaluate(scores: pd.DataFrame, labels: pd.DataFrame, decoys: pd.DataFrame, b
     out["recall_by_scenario"] = labels.groupby("scenario")["found"].mean().round(4).sort_index().to_dict()
     if "intensity" in labels:
         out["recall_by_intensity"] = labels.groupby("intensity")["found"].mean().round(4).sort_index().to_dict()
+    # the targets count at K = the number planted (the budget is usually larger)
+    top_k = set(ranked["manager_id"].head(len(planted)))
+    labels = labels.assign(found_at_k=labels["manager_id"].isin(top_k))
+    out["recall_by_scenario_at_k"] = labels.groupby("scenario")["found_at_k"].mean().round(4).sort_index().to_dict()
+    if "intensity" in labels:
+        out["recall_by_intensity_at_k"] = (labels.groupby("intensity")["found_at_k"].mean().round(4)
+                                           .sort_index().to_dict())
     rank_of = dict(zip(ranked["manager_id"], ranked["rank"], strict=True))
     out["planted_ranks"] = sorted((m, sc, rank_of.get(m)) for m, sc in zip(
         labels["manager_id"], labels["scenario"], strict=True))

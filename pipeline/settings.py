@@ -37,6 +37,7 @@ class Settings(BaseModel):
     shared_counterparty_months: int = Field(3, description="months (audit month and before) for counterparty sharing")
     household_max_size: int = Field(6, description="a phone, address or id shared by more customers is no household")
     popular_min_managers: int = Field(5, description="a payee paid by customers of this many managers is popular")
+    rare_payee_customers: int = Field(3, description="a payee at most this many customers pay is rare")
     chain_outflow_share: float = Field(0.3, description="an outflow of this share of last month-end assets is a money event")
     late_log_days: int = Field(7, description="a contact logged this many days after it happened was kept off the system")
     peer_min_group: int = Field(8, description="branch × tier groups smaller than this fall back to tier")
@@ -45,8 +46,9 @@ class Settings(BaseModel):
     # measured on seeds 31-32 (2,000 managers): 4 lifted average precision 0.82 -> 0.87-0.92 and
     # kept one-sale "100%" shares (long leave, new managers) out of the top of the ranking
     min_support: int = Field(4, description="a share from fewer events than this gets no z-score")
-    # empirical-Bayes shrinkage of shares toward the peer rate (feat_feature_scores)
-    shrink_max_strength: float = Field(200.0, description="cap on the prior's weight, in events")
+    # shares as evidence (feat_feature_scores): toward the peer rate, then a lower bound
+    shrink_prior_events: float = Field(2.0, ge=0, description="pseudo-events at the peer rate added to a share")
+    shrink_z: float = Field(1.0, ge=0, description="a share counts at its Wilson lower bound this many SEs down")
     # Scoring
     # ecod_tail: ECOD's tail scores beyond -log p = 2.5, scaled per column, z below 2 in proportion
     # (models/detectors.py). Against plain ecod: 2,000 managers, seeds 41/42/43 AP

@@ -77,6 +77,8 @@ class FeatureRow:
     label: str
     family: int
     value: str
+    support: str  # events a share is computed from ("–" for counts)
+    estimate: str  # the share shrunk toward the peer rate, which the z-scores compare
     peer_median: str
     percentile: str
     peer_z: str
@@ -133,6 +135,10 @@ def format_value(feature: str, value) -> str:
     return f"{float(value):,.1f}"
 
 
+def _support(feature: str, v) -> str:
+    return f"{int(v):,}" if BY_NAME[feature].unit == "share" and v is not None and not pd.isna(v) else "–"
+
+
 def _z(v) -> str:
     return "–" if v is None or pd.isna(v) else f"{float(v):+.1f}"
 
@@ -181,6 +187,8 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
         reason_features = {r.feature for r in reasons}
         feature_rows = [
             FeatureRow(getattr(f, label), f.family, format_value(f.name, mine.at[f.name, "value"]),
+                       _support(f.name, mine.at[f.name, "support"]),
+                       format_value(f.name, mine.at[f.name, "estimate"]) if f.unit == "share" else "–",
                        format_value(f.name, mine.at[f.name, "peer_median"]),
                        "–" if pd.isna(mine.at[f.name, "percentile"]) else f"{100 * mine.at[f.name, 'percentile']:.0f}",
                        _z(mine.at[f.name, "peer_z"]), _z(mine.at[f.name, "self_z"]), f.name in reason_features)

@@ -27,6 +27,7 @@ FEATURE_EVIDENCE = {
     "maturity_leakage_rate": "maturities", "maturity_leakage_rate_3m": "maturities",
     "elderly_maturity_leaks_3m": "maturities", "elderly_lost_customers_3m": "lost_customers",
     "phone_edits_by_manager": "phone_edits", "phone_edits_to_shared_number": "phone_edits",
+    "phone_edits_to_shared_number_6m": "phone_edits",
     "unrecorded_sales_share": "unrecorded", "unrecorded_sales_share_3m": "unrecorded",
     "late_stage_loss_rate": "late_losses",
     "complaints_count": "complaints",
@@ -108,9 +109,10 @@ class EvidenceTable:
 
 
 def evidence_window(as_of: dt.date, score_window_months: int) -> tuple[dt.date, dt.date]:
-    """From the start of the first month any 3-month feature of the score window covers, to
-    the end of the audit month: a reason quoted for month M-2 has its rows in here too."""
-    first = _add_months(as_of, -(score_window_months - 1) - 2)
+    """From the start of the first month any feature of the score window covers (the longest,
+    a 6-month count), to the end of the audit month: a reason quoted for month M-2 has its
+    rows in here too."""
+    first = _add_months(as_of, -(score_window_months - 1) - 5)
     end = _add_months(as_of, 1) - dt.timedelta(days=1)
     return first, end
 

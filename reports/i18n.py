@@ -122,6 +122,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "ev_counterparties": ("多名客户共同转入的外部对手方", "Outside counterparties shared by several customers"),
     "ev_maturities": ("到期产品与资金去向", "Matured products and where the money went"),
     "ev_phone_edits": ("客户电话修改记录", "Customer phone edits"),
+    "support": ("事件数", "Events"),
+    "estimate": ("收缩估计", "Shrunk estimate"),
     "ev_chains": ("证据链：同一客户身上的飞单轨迹", "Evidence chains: the diversion trail on one customer"),
     "off_system": ("系统外联系", "Contact off the system"),
     "off_system_silent": ("60天无联系记录", "no logged contact for 60 days"),

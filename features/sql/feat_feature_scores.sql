@@ -14,16 +14,15 @@
 -- the peer group's spread, so one complaint after six quiet months is not an outlier by
 -- itself; the feature's min_scale applies here too. A NULL value gives NULL z-scores, and so
 -- does a share computed from fewer than $min_support events (int_feature_support).
--- Small denominators: a share is compared by its empirical-Bayes estimate, not its raw
--- value. Per month × tier × feature the shares are a beta-binomial population: pooled rate
--- p = Σk / Σn; the true rates' variance τ² = (weighted variance of the shares) - (what
--- binomial noise alone gives, p(1-p)·managers/Σn); prior strength m = p(1-p)/τ² - 1 (capped
--- at $shrink_max_strength). A manager's share becomes (k + m·p) / (n + m): two losses in a book
--- of 20 move it a little, twenty in a book of 200 a lot. Counts are not shrunk. `value` stays
--- the raw share (what the report quotes, beside its support); z-scores use `estimate`.
--- Built one month at a time ($score_month; features/build.py loops over the months): the
--- self comparison joins each manager-month with its past, and over all months at once that
--- join outgrew 20 GiB of spill at 60,000 managers. Only the month and its look-back are read.
+-- Small denominators: a share is compared by what it proves, not its raw value. Its events
+-- are topped up with $shrink_prior_events pseudo-events at the peer rate (month × tier, pooled),
+-- and the share taken at the Wilson lower bound, $shrink_z standard errors below: two losses
+-- in a book of 20 (raw 10%) count about 5%, twenty in a book of 200 about 8%, four unrecorded
+-- sales of eight about 33%. Only the suspicious (high) side matters, so the bound is the
+-- lower one. A beta-binomial posterior mean with a moment-fitted prior was measured first:
+-- where nearly every manager is at 0 (unrecorded sales) its prior weighed hundreds of events
+-- and drowned real diverters. Counts are not shrunk. `value` stays the raw share (what the
+-- report quotes, beside its support); the z-scores use `estimate`.
 with wide as (
     select * from int_feature_values
     where month between $score_month::date - to_months($self_window_months::integer) and $score_month::date
@@ -53,37 +52,35 @@ raw_long as (
     left join support sup using (manager_id, month, feature)
 ),
 
--- the beta-binomial prior of each share, per month × tier (see the header)
+-- each share's peer rate, per month × tier
 priors as (
-    select
-        month, tier, feature,
-        sum(value * support) / sum(support) as p,
-        count(*) as managers,
-        sum(support) as events,
-        sum(support * value * value) / sum(support) - power(sum(value * support) / sum(support), 2) as var_obs
+    select month, tier, feature, sum(value * support) / sum(support) as p
     from raw_long
     where support > 0 and value is not null
     group by all
 ),
 
-strengths as (
+-- the share as evidence: $shrink_prior_events pseudo-events at the peer rate added, then
+-- the Wilson lower bound at $shrink_z standard errors (see the header)
+smoothed as (
     select
-        month, tier, feature, p,
-        case when p <= 0 or p >= 1 then 0.0
-             else least(p * (1 - p) / greatest(var_obs - p * (1 - p) * managers / events, 1e-9) - 1,
-                        $shrink_max_strength::double)
-        end as m
-    from priors
+        r.*,
+        (r.value * r.support + $shrink_prior_events * s.p) / (r.support + $shrink_prior_events) as rate,
+        r.support + $shrink_prior_events as n
+    from raw_long r
+    left join priors s using (month, tier, feature)
 ),
 
 long as (
     select
-        r.manager_id, r.month, r.branch_id, r.tier, r.feature, r.value, r.support,
-        case when r.support is null or r.value is null then r.value
-             else round((r.value * r.support + greatest(s.m, 0) * s.p) / (r.support + greatest(s.m, 0)), 9)
+        manager_id, month, branch_id, tier, feature, value, support,
+        case when support is null or value is null or rate is null then value
+             else round(greatest(
+                 (rate + $shrink_z * $shrink_z / (2 * n)
+                  - $shrink_z * sqrt(rate * (1 - rate) / n + $shrink_z * $shrink_z / (4 * n * n)))
+                 / (1 + $shrink_z * $shrink_z / n), 0), 9)
         end as estimate
-    from raw_long r
-    left join strengths s using (month, tier, feature)
+    from smoothed
 ),
 
 this_month as (

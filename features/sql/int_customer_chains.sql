@@ -10,7 +10,8 @@
 --     contact off hours, or one logged $late_log_days or more days after it happened;
 --   destination: money of the customer went, within $maturity_window_days days of the event,
 --     to a suspicious payee (int_outflows: a declared relative's, or one that customers of
---     two or more households in the book pay);
+--     two or more households in the book pay), or to a payee the customer never paid
+--     before and hardly anyone in the bank pays (new_rare_payee);
 --   lost: the customer was lost (int_customer_loss) from 30 days before the event to
 --     $reassign_loss_days days after it.
 -- links = 1 + the three flags: 4 is a complete chain, 3 a chain with one link missing.
@@ -75,12 +76,13 @@ destinations as (
     select
         e.customer_id, e.event_on,
         bool_or(o.to_relative) as to_relative,
+        bool_or(o.suspicious_payee) as shared_payee,
         arg_max(o.counterparty, o.amount) as counterparty
     from events e
     join outflows o
       on o.customer_id = e.customer_id
      and o.transfer_at::date between e.event_on and e.event_on + $maturity_window_days::integer
-    where o.suspicious_payee
+    where o.suspicious_payee or o.new_rare_payee
     group by all
 ),
 

@@ -64,10 +64,13 @@ windowed as (
         sum(elderly_leaked_deals) over w as elderly_maturity_leaks_3m,
         sum(elderly_lost_customers) over w as elderly_lost_customers_3m,
         sum(dark_lost_customers) over w as dark_lost_customers_3m,
-        sum(unrecorded_sales) over w / nullif(sum(recordable_sales) over w, 0) as unrecorded_sales_share_3m
+        sum(unrecorded_sales) over w / nullif(sum(recordable_sales) over w, 0) as unrecorded_sales_share_3m,
+        sum(phone_edits_to_shared_number) over w6 as phone_edits_to_shared_number_6m
     from joined
     window w as (partition by manager_id order by month
-                 range between interval 2 month preceding and current row)
+                 range between interval 2 month preceding and current row),
+           w6 as (partition by manager_id order by month
+                  range between interval 5 month preceding and current row)
 ),
 
 final as (

@@ -2,11 +2,13 @@
 -- day and where the money went. Explained (not diversion): the customer's own account
 -- elsewhere (the counterparty bears the customer's name), a member of the customer's
 -- household (by name), or a popular payee (insurers, brokerages, developers, hospitals: paid
--- by customers of $popular_min_managers or more managers). Pointing at diversion: an account
--- or name the manager declared as a relative's (related_parties), or a payee that customers
--- of two or more households in the same book pay (one family paying its family account is
--- one household). Counted over the transfer's month and $shared_counterparty_months - 1
--- months either side. int_customer_chains and the counterparty evidence read these flags.
+-- by customers of $popular_min_managers or more managers). Pointing at diversion
+-- (suspicious_payee): an account or name the manager declared as a relative's
+-- (related_parties), or a payee that customers of two or more households in the same book
+-- pay (one family paying its family account is one household). Weaker (new_rare_payee): a
+-- payee the customer never paid before and at most $rare_payee_customers customers of the
+-- bank pay. Counted over the transfer's month and $shared_counterparty_months - 1 months
+-- either side. int_customer_chains and the counterparty evidence read these flags.
 -- The months from $since on (features/build.py keeps the earlier ones).
 with transfers as (
     select *
@@ -42,6 +44,17 @@ relatives as (
     select manager_id, account, party_name from stg_related_parties
 ),
 
+-- when each customer first paid each payee, over the whole history
+first_payments as (
+    select
+        customer_id,
+        counterparty_key(counterparty_account, counterparty_bank, counterparty_name) as paid_to,
+        min(transfer_at) as first_paid
+    from stg_transfers
+    where direction = 'out'
+    group by all
+),
+
 payee_months as (
     select counterparty, month,
            list(distinct customer_id) as customers, list(distinct manager_id) as managers
@@ -52,13 +65,15 @@ payee_months as (
 -- bank-wide reach of each payee around each month
 reach as (
     select p.counterparty, p.month,
-           count(distinct m) as bank_managers
+           count(distinct u.m) as bank_managers,
+           count(distinct v.c) as bank_customers
     from payee_months p
     join payee_months q
       on q.counterparty = p.counterparty
      and q.month between p.month - to_months($shared_counterparty_months::integer - 1)
                      and p.month + to_months($shared_counterparty_months::integer - 1),
-    lateral unnest(q.managers) as u(m)
+    lateral unnest(q.managers) as u(m),
+    lateral unnest(q.customers) as v(c)
     group by all
 ),
 
@@ -86,10 +101,13 @@ flagged as (
                 where r.manager_id = o.manager_id
                   and (r.account = o.counterparty_account or r.party_name = o.counterparty_name)) as to_relative,
         r.bank_managers,
+        r.bank_customers,
         b.book_households,
-        b.book_customers
+        b.book_customers,
+        f.first_paid = o.transfer_at as first_time
     from owned o
     left join stg_customers c on c.customer_id = o.customer_id
+    left join first_payments f on f.customer_id = o.customer_id and f.paid_to = o.counterparty
     left join reach r using (counterparty, month)
     left join book_share b using (counterparty, manager_id, month)
 ),
@@ -100,7 +118,9 @@ final as (
         own_account or to_household or bank_managers >= $popular_min_managers::integer as explained,
         to_relative
             or (not (own_account or to_household or bank_managers >= $popular_min_managers::integer)
-                and book_households >= 2) as suspicious_payee
+                and book_households >= 2) as suspicious_payee,
+        not (own_account or to_household or bank_managers >= $popular_min_managers::integer)
+            and first_time and bank_customers <= $rare_payee_customers::integer as new_rare_payee
     from flagged
     where month >= $since::date
 )

@@ -265,6 +265,13 @@ def transfers(ch, st) -> pd.DataFrame:
     name[family] = head_name.reindex(hh_head).fillna("").to_numpy()
     account[family] = c["family_account"].to_numpy()[rows[family]]
     bank[family] = c["family_bank"].to_numpy()[rows[family]]
+    # a payee of the customer's own circle, paid by nobody else: drawn fresh
+    private = ~own & ~family & ~payee & (direction == "out") & (rng.random(n) < pr.private_payee)
+    k = int(private.sum())
+    name, account, bank = name.astype(object), account.astype(object), bank.astype(object)  # no width cut
+    name[private] = np.where(rng.random(k) < 0.8, vocab.person_names(rng, k), vocab.company_names(rng, k))
+    account[private] = vocab.masked_accounts(rng, k)
+    bank[private] = rng.choice(np.array(vocab.BANKS), k)
     name = np.where(payee, pr.payees["name"].to_numpy()[pick], name)
     account = np.where(payee, pr.payees["account"].to_numpy()[pick], account)
     bank = np.where(payee, pr.payees["bank"].to_numpy()[pick], bank)

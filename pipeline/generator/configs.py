@@ -60,6 +60,9 @@ class GeneratorConfig:
     family_transfer: Range = (0.15, 0.3)  # household members' transfers to the family account
     own_account: Range = (0.1, 0.2)  # transfers to/from the customer's own account elsewhere
     popular_payee: Range = (0.1, 0.2)  # outflows to insurers, depositories, developers, hospitals
+    # the rest go to people and firms of the customer's own circle: most such payees are paid by
+    # this one customer only (a landlord, a relative outside the bank, a supplier)
+    private_payee: Range = (0.5, 0.8)
     campaign_branch_share: Range = (0.03, 0.08)  # branches running one product campaign
     # -- declared relatives ------------------------------------------------------------
     declare_share: Range = (0.45, 0.7)  # managers declaring relatives

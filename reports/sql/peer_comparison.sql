@@ -1,6 +1,8 @@
 -- peer_comparison: one row per reported manager × feature for the audit month ($as_of): the
 -- manager's value, the peer group's median, the manager's percentile within the group
--- (share of peers with a lower value), and the peer and self z-scores.
+-- (share of peers with a lower value), and the peer and self z-scores; for a share, the
+-- events it is computed from (support) and its estimate shrunk toward the peer rate, which
+-- the z-scores compare (feat_feature_scores).
 with scores as (
     select * from feat_feature_scores where month = $as_of::date
 ),
@@ -18,7 +20,8 @@ ranked as (
 ),
 
 final as (
-    select manager_id, feature, value, peer_group, peer_median, percentile, peer_z, self_median, self_z
+    select manager_id, feature, value, support, estimate, peer_group, peer_median, percentile, peer_z,
+           self_median, self_z
     from ranked
     where manager_id in (select manager_id from report_managers)
 )

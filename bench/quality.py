@@ -1,0 +1,116 @@
+"""Detection quality on generated banks of named configurations (not a timed test).
+
+    python -m bench.quality --configs tune-a,tune-b,tune-c --managers 4000 --seeds 1
+    python -m bench.quality --configs holdout-a,holdout-b --detectors ecod_tail,family_tail
+
+For each configuration × seed: generate the bank once (cached under data/eval/<config>-<n>-s<seed>,
+by the generator's code hash), ingest and build the features once per feature-code version,
+then score with each detector and measure against labels.csv / decoys.csv. Prints one line
+per bank and detector, and with --markdown the table bench/quality.md keeps. Choose on the
+tune-* configurations; report on the holdout-* ones (pipeline/generator/configs.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+EVAL = Path("data/eval")
+
+
+def bank(config: str, managers: int, seed: int, months: int = 12) -> Path:
+    from bench.run import _cached, _mark_complete
+    from pipeline.generator import generate_bundle
+
+    folder = EVAL / f"{config}-{managers}-s{seed}"
+    if not _cached(folder):
+        shutil.rmtree(folder, ignore_errors=True)
+        generate_bundle(folder, managers=managers, months=months, seed=seed, fmt="parquet", config=config)
+        _mark_complete(folder)
+    return folder
+
+
+def warehouse(folder: Path, settings) -> Path:
+    """Ingest once; rebuild features when their code or parameters changed (the build knows)."""
+    from features.build import build_features, latest_month
+    from pipeline.ingest import ingest_bundle
+    from pipeline.warehouse import connect
+
+    db = folder.with_suffix(".duckdb")
+    marker = folder.with_suffix(".ingested")
+    if not marker.exists() or marker.read_text() != (folder / ".complete").read_text():
+        db.unlink(missing_ok=True)
+    con = connect(settings.model_copy(update={"warehouse": db}))
+    try:
+        if not db.exists() or not marker.exists():
+            ingest_bundle(con, folder)
+            marker.write_text((folder / ".complete").read_text())
+        build_features(con, latest_month(con), settings)
+    finally:
+        con.close()
+    return db
+
+
+def measure(folder: Path, db: Path, settings) -> dict:
+    from features.build import latest_month
+    from models.evaluate import evaluate
+    from models.scoring import score_month
+    from pipeline.warehouse import connect
+
+    con = connect(settings.model_copy(update={"warehouse": db}))
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            result = score_month(con, latest_month(con), settings, Path(tmp))
+    finally:
+        con.close()
+    labels = pd.read_csv(folder / "labels.csv")
+    decoys = pd.read_csv(folder / "decoys.csv")
+    out = evaluate(result.scores, labels, decoys, result.budget)
+    k = len(set(labels["manager_id"]))
+    top = result.scores.sort_values("rank").head(k)
+    innocent = top[~top["manager_id"].isin(labels["manager_id"])]
+    out["innocent_top_reasons"] = [
+        (json.loads(r)[0]["feature"] if json.loads(r) else "") for r in innocent["reasons"]]
+    return out
+
+
+def line(name: str, detector: str, m: dict) -> str:
+    scen = ", ".join(f"{k} {v:.2f}" for k, v in m["recall_by_scenario_at_k"].items() if v < 0.8)
+    return (f"{name:<24} {detector:<12} AUC {m['roc_auc']:.3f} AP {m['average_precision']:.3f} "
+            f"R@K {m['k_planted']['recall']:.2f} subtle {m['recall_by_intensity_at_k'].get('subtle', float('nan')):.2f} "
+            f"blatant {m['recall_by_intensity_at_k'].get('blatant', float('nan')):.2f} "
+            f"look-alikes {sum(m['k_planted']['decoys_in_top_k'].values())}  <0.8: {scen or 'none'}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    from pipeline.settings import Settings
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--configs", required=True)
+    ap.add_argument("--managers", type=int, default=4000)
+    ap.add_argument("--seeds", default="1")
+    ap.add_argument("--detectors", default="")
+    ap.add_argument("--json", type=Path, help="append every result as one JSON line to this file")
+    args = ap.parse_args(argv)
+    EVAL.mkdir(parents=True, exist_ok=True)
+    base = Settings.load()
+    detectors = [d for d in args.detectors.split(",") if d] or [base.detector]
+    for config in args.configs.split(","):
+        for seed in (int(s) for s in args.seeds.split(",")):
+            folder = bank(config, args.managers, seed)
+            db = warehouse(folder, base)
+            for detector in detectors:
+                m = measure(folder, db, base.model_copy(update={"detector": detector}))
+                print(line(folder.name, detector, m), flush=True)
+                if args.json:
+                    with args.json.open("a", encoding="utf-8") as f:
+                        f.write(json.dumps({"bank": folder.name, "detector": detector, **m}, default=str) + "\n")
+
+
+if __name__ == "__main__":
+    main()
