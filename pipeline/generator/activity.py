@@ -188,7 +188,7 @@ def deals(ch, st) -> pd.DataFrame:
 
 def campaign_deals(ch, st) -> pd.DataFrame:
     """A branch campaign: in one month a whole branch sells one licensed product (recorded)."""
-    rng, win, c, m, pr = ch.rng, ch.win, ch.customers, ch.managers, ch.profile
+    rng, win, c, pr = ch.rng, ch.win, ch.customers, ch.profile
     branch = c["owner"].to_numpy() // BRANCH_SIZE
     month = pr.branch_campaign[branch]
     lo = np.array([(win.month_start(i) - win.start) / DAY for i in range(len(win.months))], np.int64)
