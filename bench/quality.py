@@ -43,11 +43,13 @@ def warehouse(folder: Path, settings) -> Path:
 
     db = folder.with_suffix(".duckdb")
     marker = folder.with_suffix(".ingested")
-    if not marker.exists() or marker.read_text() != (folder / ".complete").read_text():
+    fresh = not marker.exists() or marker.read_text() != (folder / ".complete").read_text()
+    if fresh:  # a new bank (or none loaded yet): load it into an empty warehouse
         db.unlink(missing_ok=True)
+        marker.unlink(missing_ok=True)
     con = connect(settings.model_copy(update={"warehouse": db}))
     try:
-        if not db.exists() or not marker.exists():
+        if fresh:
             ingest_bundle(con, folder)
             marker.write_text((folder / ".complete").read_text())
         build_features(con, latest_month(con), settings)

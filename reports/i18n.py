@@ -235,6 +235,30 @@ _WORDS: dict[str, tuple[str, str]] = {
         "zero, and never below the feature's minimum scale; "
         "the self baseline is the manager's previous {window} months, none with fewer than {min_months}. "
         "A share computed from fewer than {min_support} events (say, one sale) gets no z-score."),
+    "chains_households": ("证据链、家庭与小样本", "Evidence chains, households and small denominators"),
+    "method_chain_text": (
+        "证据链（第10类）：同一客户身上依次出现 ① 联系转到系统外（事件前 {dark_days} 天无联系记录、非工作时间联系，"
+        "或联系后 {late_log_days} 天以上才补录）② 资金事件（到期未续而资金转出，或无法解释的转出达到上月末资产的 "
+        "{outflow_pct}%）③ 去向可疑（员工申报的亲属账户；本人名下两个以上家庭共同付款的对手方；或客户从未付过、全行不超过 "
+        "{rare} 名客户付款的新收款方）④ 客户在事件后 {loss_days} 天内流失。四环齐全为完整证据链，缺一环为部分证据链。"
+        "家庭：共用证件号摘要、地址或本人号码（客户经理改入的号码不算）、或向同一客户经理名下同名客户付款的客户归为一个家庭；"
+        "同一键超过 {hh_max} 名客户时不视为家庭。改为家庭成员的号码、付给本人或家庭成员的款项、全行 {popular} 名以上客户经理的客户"
+        "都付款的热门收款方，均不计为可疑。比例按事件数收缩：加入 {prior:g} 个按同组比例计的虚拟事件，再取 Wilson 下界"
+        "（{z:g} 个标准误），事件少的比例不会因一两次事件而显得极端；页面上的事件数列即每个比例的依据。",
+        "Evidence chains (family 10): on one customer, in order, (1) contact moved off the system (no logged "
+        "contact in the {dark_days} days before the event, an off-hours contact, or one logged {late_log_days} or "
+        "more days late), (2) a money event (a maturity not renewed with the money moved out, or an unexplained "
+        "outflow of at least {outflow_pct}% of last month-end assets), (3) a suspicious destination (a relative's "
+        "account the manager declared; a payee that two or more households of the book pay; or a payee the "
+        "customer never paid before and at most {rare} customers of the bank pay), (4) the customer lost within "
+        "{loss_days} days. All four: a complete chain; one missing: a partial chain. Households: customers sharing "
+        "an id hash, an address or an own phone number (a number a manager edited in does not count), or paying "
+        "a customer of the same name in the same manager's book; a key shared by more than {hh_max} customers is "
+        "no household. A number changed to a household member's, money paid to the customer's own or a household "
+        "member's account, and payees paid by customers of {popular} or more managers are not suspicious. Shares "
+        "are weighed by their events: {prior:g} pseudo-events at the peer rate are added and the share taken at its "
+        "Wilson lower bound ({z:g} standard errors), so a share from a handful of events is not extreme by "
+        "itself; the Events column of the manager page is each share's support."),
     "method_precision_text": ("已处置案件中确认的比例：", "Share of decided past cases that were confirmed:"),
     "unit_share": ("比例", "share"),
     "unit_days": ("天", "days"),
