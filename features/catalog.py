@@ -81,9 +81,11 @@ CATALOG: tuple[Feature, ...] = (
             "suggests contact kept off the system.", ("contacts",), min_scale=1.0),
     Feature("shared_counterparty_customers", 2, "同一对手方客户数", "Customers paying one counterparty",
             "count",
-            "近3个月内，向同一个外部对手方（账户，或银行+户名）转出资金的名下客户的最大人数。",
+            "近3个月内，向同一个外部对手方（账户，或银行+户名）转出资金的名下客户的最大人数（同一家庭计一次，"
+            "转入客户本人他行账户不计）。",
             "The largest number of the manager's customers sending outflows to one and the same outside "
-            "counterparty (account, else bank and name) in the month and the two before.", ("transfers",), min_scale=1.0),
+            "counterparty (account, else bank and name) in the month and the two before (a household counts "
+            "once; money to the customer's own account elsewhere does not count).", ("transfers",), min_scale=1.0),
     Feature("exclusive_counterparty_customers", 2, "专属对手方客户数", "Customers paying a counterparty few others pay",
             "count",
             "近3个月内，向同一个外部对手方转出资金的名下客户的最大人数，仅计该对手方的付款客户至少一半来自本人名下"

@@ -5,7 +5,7 @@ Households: C1 and C2 share an address (written differently); the others live al
 Phone edits by M1: C1 → C2's number (same household: not suspicious), C3 → M1's own
 number (suspicious), C4 → C3's number (another household: suspicious).
 Chains: C5 silent since June, then 480k leaves to a payee that C6 pays too, then C5 is lost
-(4 links: complete). C6 is contacted at 22:30, then 100k of its 300k leaves to that payee,
+(4 links: complete). C6 is contacted at 22:30, then 160k of its 300k leaves to that payee,
 and C6 stays (3 links: partial). C7 moves all its money to its own account elsewhere and
 leaves (explained: no money event, no chain).
 """
@@ -45,12 +45,12 @@ FILES = {
                     "K4,M2,C8,2026-10-09 10:00,visit,5,2026-10-09 11:00,\n",
     "balances.csv": "customer_id,month,aum\n"
                     "C5,2026-08,500000\nC5,2026-09,500000\nC5,2026-10,10000\n"
-                    "C6,2026-08,300000\nC6,2026-09,300000\nC6,2026-10,200000\n"
+                    "C6,2026-08,300000\nC6,2026-09,300000\nC6,2026-10,140000\n"
                     "C7,2026-08,200000\nC7,2026-09,200000\nC7,2026-10,0\n",
     "transfers.csv": "transfer_id,customer_id,transfer_at,amount,direction,counterparty_name,"
                      "counterparty_account,counterparty_bank\n"
                      "T1,C5,2026-10-10 11:00,480000,out,某某投资,6222****9999,某银行\n"
-                     "T2,C6,2026-10-12 11:00,100000,out,某某投资,6222****9999,某银行\n"
+                     "T2,C6,2026-10-12 11:00,160000,out,某某投资,6222****9999,某银行\n"
                      "T3,C7,2026-10-08 11:00,200000,out,吴七,6214****1234,招商银行\n",
     "field_changes.csv": "customer_id,field,old_value,new_value,changed_by,changed_at\n"
                          "C1,phone,13900000001,13900000002,M1,2026-10-03 10:00\n"
@@ -97,7 +97,7 @@ def test_a_complete_chain_and_a_chain_with_a_missing_link(con):
     assert _feature(con, "chain_customers") == 2
     assert _feature(con, "chain_customers_3m") == 2
     assert _feature(con, "complete_chain_customers_3m") == 1
-    assert _feature(con, "chain_amount_3m") == 580000
+    assert _feature(con, "chain_amount_3m") == 640000
 
 
 def test_own_account_and_household_payees_are_explained(con):

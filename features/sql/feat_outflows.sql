@@ -8,30 +8,22 @@ with months as (
 ),
 
 outflows as (
-    select
-        t.*,
-        s.manager_id,
-        date_trunc('month', t.transfer_at)::date as month,
-        counterparty_key(t.counterparty_account, t.counterparty_bank, t.counterparty_name) as counterparty,
-        age_on(c.birth_date, t.transfer_at::date) as age
-    from stg_transfers t
-    join stg_assignments s
-      on s.customer_id = t.customer_id
-     and s.start_date <= t.transfer_at::date
-     and (s.end_date is null or s.end_date > t.transfer_at::date)
-    left join stg_customers c on c.customer_id = t.customer_id
-    where t.direction = 'out'
-      -- the first month's shared-counterparty window starts this many months before it
-      and t.transfer_at >= $since::date - to_months($shared_counterparty_months::integer - 1)
+    select *
+    from int_outflows
+    -- the first month's shared-counterparty window starts this many months before it
+    where transfer_at >= $since::date - to_months($shared_counterparty_months::integer - 1)
 ),
 
--- customers per counterparty over the month and the ($shared_counterparty_months - 1) before
+-- households per counterparty over the month and the ($shared_counterparty_months - 1) before:
+-- a family paying its family account is one household, and money to the customer's own
+-- account elsewhere goes to nobody else (int_outflows)
 shared as (
-    select mo.month, o.manager_id, o.counterparty, count(distinct o.customer_id) as customers
+    select mo.month, o.manager_id, o.counterparty, count(distinct o.household_id) as customers
     from months mo
     join outflows o
       on o.month > mo.month - to_months($shared_counterparty_months::integer)
      and o.month <= mo.month
+    where not o.own_account
     group by all
 ),
 

@@ -40,7 +40,7 @@ large_outflows as (
     left join balances b on b.customer_id = o.customer_id and b.month = o.month - interval 1 month
     where not o.explained
       and o.amount >= $churn_min_balance
-      and o.amount >= $chain_outflow_share * coalesce(b.aum, 0)
+      and o.amount >= $chain_outflow_share * b.aum  -- no month-end balance: no measure, no event
 ),
 
 -- one money event per customer and day (a maturity and its outflow are one event)

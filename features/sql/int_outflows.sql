@@ -8,7 +8,7 @@
 -- pay (one family paying its family account is one household). Weaker (new_rare_payee): a
 -- payee the customer never paid before and at most $rare_payee_customers customers of the
 -- bank pay. Counted over the transfer's month and $shared_counterparty_months - 1 months
--- either side. int_customer_chains and the counterparty evidence read these flags.
+-- either side. feat_outflows, int_customer_chains and the outflow evidence read these rows.
 -- The months from $since on (features/build.py keeps the earlier ones).
 with transfers as (
     select *
@@ -94,6 +94,7 @@ book_share as (
 flagged as (
     select
         o.*,
+        age_on(c.birth_date, o.transfer_at::date) as age,
         coalesce(o.counterparty_name = c.customer_name, false) as own_account,
         exists (select 1 from household_names n
                 where n.household_id = o.household_id and n.customer_name = o.counterparty_name) as to_household,
@@ -114,7 +115,7 @@ flagged as (
 
 final as (
     select
-        * exclude (household_id),
+        *,
         own_account or to_household or bank_managers >= $popular_min_managers::integer as explained,
         to_relative
             or (not (own_account or to_household or bank_managers >= $popular_min_managers::integer)

@@ -1,24 +1,16 @@
 -- evidence_elderly_outflows: one row per outflow in the evidence window from a customer aged
--- $elderly_age or more who was in a reported manager's book on the day the money left.
+-- $elderly_age or more who was in a reported manager's book on the day the money left
+-- (int_outflows, the rows feat_outflows' elderly share adds up).
 with managers as (
     select * from report_managers
 ),
 
 outflows as (
-    select
-        a.manager_id,
-        t.*,
-        age_on(c.birth_date, t.transfer_at::date) as age,
-        c.customer_name
-    from stg_transfers t
-    join stg_assignments a
-      on a.customer_id = t.customer_id
-     and a.start_date <= t.transfer_at::date
-     and (a.end_date is null or a.end_date > t.transfer_at::date)
-    join stg_customers c on c.customer_id = t.customer_id
-    where t.direction = 'out'
-      and t.transfer_at::date between $window_start::date and $window_end::date
-      and a.manager_id in (select manager_id from managers)
+    select o.*, c.customer_name
+    from int_outflows o
+    join stg_customers c using (customer_id)
+    where o.transfer_at::date between $window_start::date and $window_end::date
+      and o.manager_id in (select manager_id from managers)
 ),
 
 final as (
