@@ -116,3 +116,25 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def at_k(metrics: dict, labels: pd.DataFrame) -> dict:
+    """Recall at K (K = planted) per scenario and intensity from the planted ranks, so results
+    of any code version (older ones reported recall at the budget only) compare alike."""
+    k = metrics["planted"]
+    rank = {m: r for m, _, r in metrics["planted_ranks"]}
+    found = labels.assign(found=labels["manager_id"].map(lambda m: rank.get(m) is not None and rank[m] <= k))
+    return {"scenario": found.groupby("scenario")["found"].mean().to_dict(),
+            "intensity": found.groupby("intensity")["found"].mean().to_dict()}
+
+
+def markdown_row(bank_name: str, code: str, metrics: dict, labels: pd.DataFrame) -> str:
+    r = at_k(metrics, labels)
+    low = ", ".join(f"{s} {v:.2f}" for s, v in sorted(r["scenario"].items()) if v < 0.8) or "none"
+    decoys = metrics["k_planted"]["decoys_in_top_k"]
+    look = sum(decoys.values())
+    reasons = metrics.get("innocent_top_reasons")
+    innocents = ", ".join(f"{f} {n}" for f, n in pd.Series(reasons).value_counts().items()) if reasons else "–"
+    return (f"| {bank_name} | {code} | {metrics['roc_auc']:.3f} | {metrics['average_precision']:.3f} | "
+            f"{metrics['k_planted']['recall']:.2f} | {r['intensity'].get('subtle', float('nan')):.2f} | "
+            f"{r['intensity'].get('blatant', float('nan')):.2f} | {look} | {low} | {innocents} |")
