@@ -63,7 +63,7 @@ def audit(params: AuditParams) -> dict:
                                   "settings": settings.model_dump(mode="json")}, params.unmask)
         if abandoned:
             log.warning("%d earlier run(s) had been killed half-way: marked abandoned", abandoned)
-        from reports.publish import clean_staging, new_staging, run_id_for
+        from reports.publish import clean_staging, new_staging
 
         for leftover in clean_staging(params.out):
             log.warning("removed %s left by a run that did not finish", leftover)
@@ -92,7 +92,7 @@ def audit(params: AuditParams) -> dict:
         steps.start("score")
         run_dir = new_staging(params.out)
         scored = t.score(con, month, settings, run_dir, params.budget, params.min_score)
-        run_id = run_id_for(month, scored.model_id)
+        run_id = t.run_id_of(month, scored.model_id, params.unmask)
         ledger.update(con, execution_id, run_id=run_id)
 
         steps.start("cases")

@@ -171,8 +171,7 @@ def test_a_run_killed_half_way_leaves_nothing_partial_and_the_next_run_succeeds(
     assert not list(out.rglob("flagged_cases.csv")) and not list(out.rglob("index.html"))
 
     result = completed(run_audit(bundle=SAMPLE_BUNDLE, warehouse=warehouse, out=out, unmask=True))
-    assert [p.name for p in out.iterdir()] == sorted([result["run_id"], "latest"]) or \
-        sorted(p.name for p in out.iterdir()) == sorted([result["run_id"], "latest"])
+    assert sorted(p.name for p in out.iterdir()) == sorted([result["run_id"], "latest-unmasked"])
     assert Path(result["report"]).exists() and Path(result["flagged_csv"]).exists()
     runs = _runs(warehouse)
     assert list(runs["status"]) == ["abandoned", "completed"]
@@ -193,3 +192,21 @@ def test_a_failing_step_is_named_recorded_and_publishes_nothing(prefect_api, tmp
     summary = artifacts_of(run["execution_id"])["audit-summary"]["data"]
     assert "Step **checks** failed" in summary
     assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
+
+
+def test_masked_and_unmasked_runs_never_share_a_folder_and_latest_stays_masked(prefect_api, tmp_path):
+    warehouse, out = tmp_path / "w.duckdb", tmp_path / "runs"
+    masked = completed(run_audit(bundle=SAMPLE_BUNDLE, warehouse=warehouse, out=out))
+    masked_files = snapshot(Path(masked["folder"]))
+    unmasked = completed(run_audit(bundle=SAMPLE_BUNDLE, warehouse=warehouse, out=out, unmask=True))
+    assert unmasked["run_id"] == masked["run_id"] + "-unmasked"
+    assert snapshot(Path(masked["folder"])) == masked_files  # the masked report is untouched
+    assert "未脱敏" not in (Path(masked["folder"]) / "index.html").read_text(encoding="utf-8")
+    assert "未脱敏" in Path(unmasked["report"]).read_text(encoding="utf-8")
+    # `latest` is what gets shared: it only ever points at a masked run
+    assert (out / "latest").resolve() == Path(masked["folder"])
+    assert (out / "latest-unmasked").resolve() == Path(unmasked["folder"])
+    again = completed(run_audit(bundle=SAMPLE_BUNDLE, warehouse=warehouse, out=out))  # a masked rerun keeps both
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [again["run_id"], unmasked["run_id"], "latest", "latest-unmasked"])
+    assert (out / "latest").resolve() == Path(again["folder"])
