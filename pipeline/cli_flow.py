@@ -94,6 +94,8 @@ def _run_and_report(params: AuditParams) -> None:
     out.print(f"  rows loaded {r['loaded']:,}; quarantined {r['quarantined']:,}")
     out.print(f"  report:            {r['report']}")
     out.print(f"  flagged cases CSV: {r['flagged_csv']}")
+    if r.get("warning"):
+        err.print(f"[yellow]warning:[/yellow] {r['warning']}")
 
 
 @app.command()

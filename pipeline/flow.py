@@ -13,6 +13,7 @@ from pipeline.runtime import prefect_defaults
 
 prefect_defaults()  # before Prefect reads its settings
 
+import json  # noqa: E402
 import shutil  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -62,7 +63,8 @@ def audit(params: AuditParams) -> dict:
                                  {"params": params.model_dump(mode="json"),
                                   "settings": settings.model_dump(mode="json")}, params.unmask)
         if abandoned:
-            log.warning("%d earlier run(s) had been killed half-way: marked abandoned", abandoned)
+            log.warning("%d earlier run(s) had stopped half-way: marked abandoned, or published_with_errors "
+                        "when they had published their outputs", abandoned)
         from reports.publish import clean_staging, new_staging
 
         for leftover in clean_staging(params.out):
@@ -112,7 +114,7 @@ def audit(params: AuditParams) -> dict:
         flagged_csv = t.export_cases(con, report, run_dir)
 
         steps.start("publish")
-        folder = t.publish(run_dir, params.out, run_id, month)
+        folder = params.out / run_id
         outputs = {"folder": str(folder), "report": str(folder / index.relative_to(run_dir)),
                    "flagged_csv": str(folder / flagged_csv.relative_to(run_dir)),
                    "scores_csv": str(folder / "scores.csv")}
@@ -121,29 +123,54 @@ def audit(params: AuditParams) -> dict:
         case_summary = {"budget": scored.budget, "min_score": params.min_score, "flagged": len(cases.cases),
                         "new": cases.new, "ongoing": cases.ongoing, "suppressed": len(cases.suppressed),
                         "case_ids": list(cases.cases["case_id"])}
+        # The ledger says what is being published before the folder moves, and that it was
+        # right after: a run killed in between is judged by the next one (ledger.start) from
+        # whether the staged folder is still there.
+        ledger.update(con, execution_id, status="publishing", outputs={**outputs, "staged": str(run_dir)},
+                      row_counts=counts, cases=case_summary)
+        t.publish(run_dir, params.out, run_id, month)
+        run_dir = None  # moved into place: nothing to remove if a later step fails
+        ledger.update(con, execution_id, status="published", outputs=outputs)
 
         steps.start("checkpoint")  # the run's writes leave the WAL now, not at close: timed and measured
         con.execute("checkpoint")
 
         steps.start("artifacts")
         rows = case_rows(report)
-        t.record_artifacts(summary_markdown(month, run_id, counts, case_summary, ingests, outputs, rows,
-                                            params.unmask),
-                           rows, Path(outputs["report"]))
-        ledger.update(con, execution_id, status="completed", finished_at=utc_now(), row_counts=counts,
-                      cases=case_summary, outputs=outputs, timings=steps.done(), peak_rss_mib=steps.peak_mib)
+        warning = _artifacts_after_publish(
+            summary_markdown(month, run_id, counts, case_summary, ingests, outputs, rows, params.unmask),
+            rows, Path(outputs["report"]), log)
+        ledger.update(con, execution_id, status="published_with_errors" if warning else "completed",
+                      finished_at=utc_now(), failed_step="artifacts" if warning else None, error=warning,
+                      timings=steps.done(), peak_rss_mib=steps.peak_mib)
     except Exception as exc:
         failed = steps.name
+        # published: the staged folder was moved into place (the ledger keeps its outputs)
+        published = failed in ("publish", "checkpoint", "artifacts") and not (run_dir and run_dir.exists())
         if run_dir is not None:
             shutil.rmtree(run_dir, ignore_errors=True)  # nothing of a failed run is left half-written
-        _record_failure(con, execution_id, failed, steps.done(), steps.peak_mib, exc, log)
+        _record_failure(con, execution_id, failed, steps.done(), steps.peak_mib, exc, log,
+                        "published_with_errors" if published else "failed")
         _try_failure_artifact(failed, exc)
         raise StepFailed(failed, f"{type(exc).__name__}: {exc}") from exc
     finally:
         con.close()
     return {"run_id": run_id, "execution_id": execution_id, "audit_month": f"{month:%Y-%m}",
             **outputs, **{k: v for k, v in case_summary.items() if k != "case_ids"},
-            "scored": counts["scored"], "loaded": counts["loaded"], "quarantined": counts["quarantined"]}
+            "scored": counts["scored"], "loaded": counts["loaded"], "quarantined": counts["quarantined"],
+            "warning": warning}
+
+
+def _artifacts_after_publish(summary: str, rows: list[dict], report: Path, log) -> str | None:
+    """Create the Prefect artifacts; a failure is a warning, not a failed run: the report is
+    published already, and the ledger must not make it look unpublished."""
+    try:
+        t.record_artifacts(summary, rows, report)
+    except Exception as exc:
+        warning = f"the outputs are published, but the Prefect artifacts were not created: {type(exc).__name__}: {exc}"
+        log.warning(warning)
+        return warning[:4000]
+    return None
 
 
 def _inputs(ingests) -> list[dict]:
@@ -165,9 +192,13 @@ def _row_counts(ingests, features, scored) -> dict:
 
 
 def _record_failure(con, execution_id: str, step: str, timings: dict, peaks: dict, exc: Exception,
-                    log) -> None:
+                    log, status: str = "failed") -> None:
     try:
-        ledger.update(con, execution_id, status="failed", finished_at=utc_now(), failed_step=step, timings=timings,
+        if status == "published_with_errors":  # the outputs stay recorded, without the staging path
+            outputs = con.execute("select json_remove(outputs, '$.staged') from runs where execution_id = ?",
+                                  [execution_id]).fetchall()[0][0]
+            ledger.update(con, execution_id, outputs=outputs and json.loads(outputs))
+        ledger.update(con, execution_id, status=status, finished_at=utc_now(), failed_step=step, timings=timings,
                       peak_rss_mib=peaks,
                       error=f"{type(exc).__name__}: {exc}"[:4000])
     except Exception as ledger_exc:  # the run failed already; say so rather than hide the cause

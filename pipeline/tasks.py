@@ -153,11 +153,20 @@ def publish(run_dir: Path, out_root: Path, run_id: str, month: dt.date) -> Path:
     return final
 
 
+# Artifacts come after the report is published: with the Prefect API gone, Prefect's own
+# client retries (5, backing off 2…32 s) times the task's retries kept a finished run waiting
+# ~7 minutes. One quick client retry and a 15 s request limit; the task still retries twice.
+ARTIFACT_CLIENT = {"PREFECT_CLIENT_MAX_RETRIES": 1, "PREFECT_API_REQUEST_TIMEOUT": 15.0}
+
+
 @task(name="artifacts", **IO)
 def record_artifacts(summary: str, cases: list[dict], report: Path | None) -> None:
-    create_markdown_artifact(summary, key="audit-summary", description="Audit run summary")
-    if cases is not None:
-        create_table_artifact(cases, key="flagged-cases", description="Flagged cases, best first")
-    if report is not None:
-        create_link_artifact(report.as_uri(), link_text=f"Audit report ({report.parent.name})",
-                             key="audit-report", description="The HTML audit report of this run")
+    from prefect import settings as ps
+
+    with ps.temporary_settings(updates={getattr(ps, k): v for k, v in ARTIFACT_CLIENT.items()}):
+        create_markdown_artifact(summary, key="audit-summary", description="Audit run summary")
+        if cases is not None:
+            create_table_artifact(cases, key="flagged-cases", description="Flagged cases, best first")
+        if report is not None:
+            create_link_artifact(report.as_uri(), link_text=f"Audit report ({report.parent.name})",
+                                 key="audit-report", description="The HTML audit report of this run")
