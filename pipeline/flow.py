@@ -24,6 +24,7 @@ from pipeline import ledger  # noqa: E402
 from pipeline import tasks as t  # noqa: E402
 from pipeline.artifacts import case_rows, failure_markdown, summary_markdown  # noqa: E402
 from pipeline.audit_params import AuditParams  # noqa: E402
+from pipeline.errors import describe  # noqa: E402
 from pipeline.inbox import bundles_in  # noqa: E402
 from pipeline.runtime import code_version, local_text, utc_now  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
@@ -149,10 +150,11 @@ def audit(params: AuditParams) -> dict:
         published = failed in ("publish", "checkpoint", "artifacts") and not (run_dir and run_dir.exists())
         if run_dir is not None:
             shutil.rmtree(run_dir, ignore_errors=True)  # nothing of a failed run is left half-written
+        con = _usable(con, settings, log)
         _record_failure(con, execution_id, failed, steps.done(), steps.peak_mib, exc, log,
                         "published_with_errors" if published else "failed")
         _try_failure_artifact(failed, exc)
-        raise StepFailed(failed, f"{type(exc).__name__}: {exc}") from exc
+        raise StepFailed(failed, describe(exc)) from exc
     finally:
         con.close()
     return {"run_id": run_id, "execution_id": execution_id, "audit_month": f"{month:%Y-%m}",
@@ -191,6 +193,27 @@ def _row_counts(ingests, features, scored) -> dict:
     }
 
 
+def _usable(con, settings, log):
+    """The connection, fit to record a failure: a transaction the failed step left open (and
+    aborted) is rolled back; after a fatal error (disk full at a checkpoint) DuckDB invalidates
+    the database, and only a new connection can write the ledger."""
+    import duckdb
+
+    try:
+        con.execute("rollback")
+    except duckdb.FatalException:
+        con.close()
+        try:
+            from pipeline.warehouse import connect
+
+            return connect(settings)
+        except Exception as exc:
+            log.error("could not reopen the warehouse to record the failure: %s", describe(exc))
+    except duckdb.Error:
+        pass  # no transaction was open
+    return con
+
+
 def _record_failure(con, execution_id: str, step: str, timings: dict, peaks: dict, exc: Exception,
                     log, status: str = "failed") -> None:
     try:
@@ -200,7 +223,7 @@ def _record_failure(con, execution_id: str, step: str, timings: dict, peaks: dic
             ledger.update(con, execution_id, outputs=outputs and json.loads(outputs))
         ledger.update(con, execution_id, status=status, finished_at=utc_now(), failed_step=step, timings=timings,
                       peak_rss_mib=peaks,
-                      error=f"{type(exc).__name__}: {exc}"[:4000])
+                      error=describe(exc)[:4000])
     except Exception as ledger_exc:  # the run failed already; say so rather than hide the cause
         log.error("could not record the failure in the ledger: %s", ledger_exc)
 
