@@ -95,7 +95,7 @@ def ingest(
     from pipeline.ingest import ingest_bundle
     from pipeline.ingest.bundle import BundleError
     from pipeline.ingest.unzip import ZipLimits
-    settings = Settings.load(warehouse=db, encoding=encoding)
+    settings = _settings(warehouse=db, encoding=encoding)
     limits = ZipLimits(settings.zip_max_bytes, settings.zip_max_ratio)
     con = _open(settings)
     try:
@@ -155,7 +155,7 @@ def features(
 
     from features.build import FeatureCheckFailed, build_features, latest_month
 
-    settings = Settings.load(warehouse=db)
+    settings = _settings(warehouse=db)
     con = _open(settings)
     try:
         month = dt.datetime.strptime(as_of, "%Y-%m").date() if as_of else latest_month(con)
@@ -225,7 +225,7 @@ def score(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
 
-    settings = Settings.load(warehouse=db, detector=detector)
+    settings = _settings(warehouse=db, detector=detector)
     con = _open(settings)
     try:
         month = _month(as_of, con)
@@ -273,7 +273,7 @@ def evaluate(
             err.print(f"[red]error:[/red] {bundle / name} not found: evaluate needs a generated bundle")
             raise typer.Exit(2)
     with tempfile.TemporaryDirectory(prefix="feidan-eval-") as tmp:
-        settings = Settings.load(warehouse=db or Path(tmp) / "eval.duckdb", detector=detector)
+        settings = _settings(warehouse=db or Path(tmp) / "eval.duckdb", detector=detector)
         con = connect(settings)
         try:
             with err.status("loading, building features, scoring…"):
@@ -336,6 +336,17 @@ def bench(
     if result.full and result.month:
         out.print(f"incremental month: {result.month.wall / result.full.wall:.0%} of the full run")
     out.print("appended to bench/results.md")
+
+
+def _settings(**values) -> Settings:
+    """The settings, or one clear line and exit 2 when a FEIDAN_* variable is wrong."""
+    from pipeline.settings import SettingsError
+
+    try:
+        return Settings.load(**values)
+    except SettingsError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
 
 
 def _open(settings: Settings):

@@ -14,8 +14,8 @@ import typer  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
 from pipeline.audit_params import DEFAULT_OUT, AuditParams  # noqa: E402
-from pipeline.cli import DbOption, _open, app, err, generate, out  # noqa: E402
-from pipeline.settings import DEFAULT_WAREHOUSE, Settings  # noqa: E402
+from pipeline.cli import DbOption, _open, _settings, app, err, generate, out  # noqa: E402
+from pipeline.settings import DEFAULT_WAREHOUSE  # noqa: E402
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Audit month YYYY-MM (default: the newest with data).")]
 Budget = Annotated[int | None, typer.Option(help="Alert budget: flag the top K (default 1%, at least 10).", min=1)]
@@ -53,7 +53,7 @@ def run(
     """
     params = _params(bundle=input, warehouse=db, out=out_root, as_of=as_of, budget=budget, min_score=min_score,
                      lang=lang, unmask=unmask)
-    _open(Settings.load(warehouse=db)).close()  # another run holds it: stop now, not after Prefect starts
+    _open(_settings(warehouse=db)).close()  # another run holds it: stop now, not after Prefect starts
     _run_and_report(params)
 
 
@@ -69,7 +69,7 @@ def demo(
 ) -> None:
     """Generate a small synthetic bank, then run the audit flow on it (a fresh warehouse)."""
     params = _params(bundle=out_dir, warehouse=db, out=reports, lang=lang)
-    _open(Settings.load(warehouse=db)).close()
+    _open(_settings(warehouse=db)).close()
     for path in (db, db.with_name(db.name + ".wal")):
         path.unlink(missing_ok=True)  # the demo starts from an empty warehouse every time
     generate(out_dir=out_dir, managers=managers, months=months, seed=seed, fmt="csv", end_month="2026-10",
@@ -94,6 +94,8 @@ def _run_and_report(params: AuditParams) -> None:
     out.print(f"  rows loaded {r['loaded']:,}; quarantined {r['quarantined']:,}")
     out.print(f"  report:            {r['report']}")
     out.print(f"  flagged cases CSV: {r['flagged_csv']}")
+    if r.get("warning"):
+        err.print(f"[yellow]warning:[/yellow] {r['warning']}")
 
 
 @app.command()
@@ -137,7 +139,7 @@ def feedback_import(
     line and column. Exit codes: 0 imported; 1 refused; 2 the warehouse is in use."""
     from pipeline.feedback import FeedbackRejected, import_feedback
 
-    settings = Settings.load(warehouse=db)
+    settings = _settings(warehouse=db)
     con = _open(settings)
     try:
         result = import_feedback(con, file, settings)

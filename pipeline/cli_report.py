@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli import DbOption, _open, app, err, out
-from pipeline.settings import DEFAULT_WAREHOUSE, Settings
+from pipeline.cli import DbOption, _open, _settings, app, err, out
+from pipeline.settings import DEFAULT_WAREHOUSE
 
 
 def _month(text: str | None, flag: str) -> dt.date | None:
@@ -46,7 +46,7 @@ def export(
     if unknown:
         raise typer.BadParameter(f"unknown status {', '.join(unknown)}; use {', '.join(STATUSES)}")
     start, end = _month(first, "--from"), _month(last, "--to")
-    con = _open(Settings.load(warehouse=db))
+    con = _open(_settings(warehouse=db))
     try:
         frame = select_cases(con, dt.date.today(), run, start, end, statuses)
     finally:

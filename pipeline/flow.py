@@ -13,6 +13,7 @@ from pipeline.runtime import prefect_defaults
 
 prefect_defaults()  # before Prefect reads its settings
 
+import json  # noqa: E402
 import shutil  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -23,6 +24,7 @@ from pipeline import ledger  # noqa: E402
 from pipeline import tasks as t  # noqa: E402
 from pipeline.artifacts import case_rows, failure_markdown, summary_markdown  # noqa: E402
 from pipeline.audit_params import AuditParams  # noqa: E402
+from pipeline.errors import describe  # noqa: E402
 from pipeline.inbox import bundles_in  # noqa: E402
 from pipeline.runtime import code_version, local_text, utc_now  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
@@ -62,8 +64,9 @@ def audit(params: AuditParams) -> dict:
                                  {"params": params.model_dump(mode="json"),
                                   "settings": settings.model_dump(mode="json")}, params.unmask)
         if abandoned:
-            log.warning("%d earlier run(s) had been killed half-way: marked abandoned", abandoned)
-        from reports.publish import clean_staging, new_staging, run_id_for
+            log.warning("%d earlier run(s) had stopped half-way: marked abandoned, or published_with_errors "
+                        "when they had published their outputs", abandoned)
+        from reports.publish import clean_staging, new_staging
 
         for leftover in clean_staging(params.out):
             log.warning("removed %s left by a run that did not finish", leftover)
@@ -92,7 +95,7 @@ def audit(params: AuditParams) -> dict:
         steps.start("score")
         run_dir = new_staging(params.out)
         scored = t.score(con, month, settings, run_dir, params.budget, params.min_score)
-        run_id = run_id_for(month, scored.model_id)
+        run_id = t.run_id_of(month, scored.model_id, params.unmask)
         ledger.update(con, execution_id, run_id=run_id)
 
         steps.start("cases")
@@ -112,7 +115,7 @@ def audit(params: AuditParams) -> dict:
         flagged_csv = t.export_cases(con, report, run_dir)
 
         steps.start("publish")
-        folder = t.publish(run_dir, params.out, run_id, month)
+        folder = params.out / run_id
         outputs = {"folder": str(folder), "report": str(folder / index.relative_to(run_dir)),
                    "flagged_csv": str(folder / flagged_csv.relative_to(run_dir)),
                    "scores_csv": str(folder / "scores.csv")}
@@ -121,29 +124,55 @@ def audit(params: AuditParams) -> dict:
         case_summary = {"budget": scored.budget, "min_score": params.min_score, "flagged": len(cases.cases),
                         "new": cases.new, "ongoing": cases.ongoing, "suppressed": len(cases.suppressed),
                         "case_ids": list(cases.cases["case_id"])}
+        # The ledger says what is being published before the folder moves, and that it was
+        # right after: a run killed in between is judged by the next one (ledger.start) from
+        # whether the staged folder is still there.
+        ledger.update(con, execution_id, status="publishing", outputs={**outputs, "staged": str(run_dir)},
+                      row_counts=counts, cases=case_summary)
+        t.publish(run_dir, params.out, run_id, month)
+        run_dir = None  # moved into place: nothing to remove if a later step fails
+        ledger.update(con, execution_id, status="published", outputs=outputs)
 
         steps.start("checkpoint")  # the run's writes leave the WAL now, not at close: timed and measured
         con.execute("checkpoint")
 
         steps.start("artifacts")
         rows = case_rows(report)
-        t.record_artifacts(summary_markdown(month, run_id, counts, case_summary, ingests, outputs, rows,
-                                            params.unmask),
-                           rows, Path(outputs["report"]))
-        ledger.update(con, execution_id, status="completed", finished_at=utc_now(), row_counts=counts,
-                      cases=case_summary, outputs=outputs, timings=steps.done(), peak_rss_mib=steps.peak_mib)
+        warning = _artifacts_after_publish(
+            summary_markdown(month, run_id, counts, case_summary, ingests, outputs, rows, params.unmask),
+            rows, Path(outputs["report"]), log)
+        ledger.update(con, execution_id, status="published_with_errors" if warning else "completed",
+                      finished_at=utc_now(), failed_step="artifacts" if warning else None, error=warning,
+                      timings=steps.done(), peak_rss_mib=steps.peak_mib)
     except Exception as exc:
         failed = steps.name
+        # published: the staged folder was moved into place (the ledger keeps its outputs)
+        published = failed in ("publish", "checkpoint", "artifacts") and not (run_dir and run_dir.exists())
         if run_dir is not None:
             shutil.rmtree(run_dir, ignore_errors=True)  # nothing of a failed run is left half-written
-        _record_failure(con, execution_id, failed, steps.done(), steps.peak_mib, exc, log)
+        con = _usable(con, settings, log)
+        _record_failure(con, execution_id, failed, steps.done(), steps.peak_mib, exc, log,
+                        "published_with_errors" if published else "failed")
         _try_failure_artifact(failed, exc)
-        raise StepFailed(failed, f"{type(exc).__name__}: {exc}") from exc
+        raise StepFailed(failed, describe(exc)) from exc
     finally:
         con.close()
     return {"run_id": run_id, "execution_id": execution_id, "audit_month": f"{month:%Y-%m}",
             **outputs, **{k: v for k, v in case_summary.items() if k != "case_ids"},
-            "scored": counts["scored"], "loaded": counts["loaded"], "quarantined": counts["quarantined"]}
+            "scored": counts["scored"], "loaded": counts["loaded"], "quarantined": counts["quarantined"],
+            "warning": warning}
+
+
+def _artifacts_after_publish(summary: str, rows: list[dict], report: Path, log) -> str | None:
+    """Create the Prefect artifacts; a failure is a warning, not a failed run: the report is
+    published already, and the ledger must not make it look unpublished."""
+    try:
+        t.record_artifacts(summary, rows, report)
+    except Exception as exc:
+        warning = f"the outputs are published, but the Prefect artifacts were not created: {type(exc).__name__}: {exc}"
+        log.warning(warning)
+        return warning[:4000]
+    return None
 
 
 def _inputs(ingests) -> list[dict]:
@@ -164,12 +193,37 @@ def _row_counts(ingests, features, scored) -> dict:
     }
 
 
-def _record_failure(con, execution_id: str, step: str, timings: dict, peaks: dict, exc: Exception,
-                    log) -> None:
+def _usable(con, settings, log):
+    """The connection, fit to record a failure: a transaction the failed step left open (and
+    aborted) is rolled back; after a fatal error (disk full at a checkpoint) DuckDB invalidates
+    the database, and only a new connection can write the ledger."""
+    import duckdb
+
     try:
-        ledger.update(con, execution_id, status="failed", finished_at=utc_now(), failed_step=step, timings=timings,
+        con.execute("rollback")
+    except duckdb.FatalException:
+        con.close()
+        try:
+            from pipeline.warehouse import connect
+
+            return connect(settings)
+        except Exception as exc:
+            log.error("could not reopen the warehouse to record the failure: %s", describe(exc))
+    except duckdb.Error:
+        pass  # no transaction was open
+    return con
+
+
+def _record_failure(con, execution_id: str, step: str, timings: dict, peaks: dict, exc: Exception,
+                    log, status: str = "failed") -> None:
+    try:
+        if status == "published_with_errors":  # the outputs stay recorded, without the staging path
+            outputs = con.execute("select json_remove(outputs, '$.staged') from runs where execution_id = ?",
+                                  [execution_id]).fetchall()[0][0]
+            ledger.update(con, execution_id, outputs=outputs and json.loads(outputs))
+        ledger.update(con, execution_id, status=status, finished_at=utc_now(), failed_step=step, timings=timings,
                       peak_rss_mib=peaks,
-                      error=f"{type(exc).__name__}: {exc}"[:4000])
+                      error=describe(exc)[:4000])
     except Exception as ledger_exc:  # the run failed already; say so rather than hide the cause
         log.error("could not record the failure in the ledger: %s", ledger_exc)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -16,6 +17,8 @@ import pandas as pd
 
 from pipeline.warehouse import read_sql
 
+STOPPED_AFTER_PUBLISHING = ("the run stopped after publishing its outputs (killed?): they are complete; "
+                            "what came after (the Prefect artifacts) is missing")
 JSON_COLUMNS = ("inputs", "settings", "row_counts", "cases", "outputs", "timings", "peak_rss_mib")
 UPDATABLE = ("run_id", "load_id", "finished_at", "status", "failed_step", "error", "audit_month", "inputs",
              "row_counts", "cases", "outputs", "timings", "peak_rss_mib")
@@ -29,14 +32,21 @@ def start(con: duckdb.DuckDBPyConnection, execution_id: str, started_at: dt.date
           code_version: str, settings: dict, unmask: bool) -> int:
     """Record a starting run; returns how many runs killed earlier were marked abandoned."""
     ensure_runs_table(con)
-    # The caller holds the warehouse (one writer process), so a 'running' row is a dead run.
-    abandoned = con.execute(
-        "update runs set status = 'abandoned' where status = 'running' returning execution_id").fetchall()
+    # The caller holds the warehouse (one writer process), so an unfinished row is a dead run.
+    # One that got as far as publishing keeps its outputs: the report is live.
+    dead = con.execute("""select execution_id, status, outputs->>'staged' from runs
+                          where status in ('running', 'publishing', 'published')""").fetchall()
+    for dead_id, status, staged in dead:
+        if status == "published" or (status == "publishing" and staged and not Path(staged).exists()):
+            con.execute("""update runs set status = 'published_with_errors', outputs = json_remove(outputs, '$.staged'),
+                           error = ? where execution_id = ?""", [STOPPED_AFTER_PUBLISHING, dead_id])
+        else:
+            con.execute("update runs set status = 'abandoned', outputs = null where execution_id = ?", [dead_id])
     con.execute(
         """insert into runs (execution_id, started_at, status, code_version, settings, unmask)
            values (?, ?, 'running', ?, ?, ?)""",
         [execution_id, started_at, code_version, _json(settings), unmask])
-    return len(abandoned)
+    return len(dead)
 
 
 def update(con: duckdb.DuckDBPyConnection, execution_id: str, **values: Any) -> None:

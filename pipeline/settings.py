@@ -12,7 +12,7 @@ from datetime import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
 
@@ -64,7 +64,9 @@ class Settings(BaseModel):
     zip_max_bytes: int = Field(100 * 1024**3, gt=0, description="total bytes a zipped bundle may unpack to")
     zip_max_ratio: float = Field(200.0, gt=1, description="unpacked / packed size of a zip member (from 1 MiB)")
     # DuckDB resources: spill big joins to disk rather than fail
-    duckdb_memory_limit: str = "6.5GB"  # 60,000 managers: process peak ~7 GiB (bench/results.md)
+    # 60,000 managers: process peak ~7 GiB (bench/results.md)
+    duckdb_memory_limit: str = Field("6.5GB", pattern=r"(?i)^\s*\d+(\.\d+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)\s*$",
+                                     description="DuckDB's memory limit, a size such as 6.5GB or 800MiB")
     duckdb_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
     duckdb_temp_dir: Path | None = None
 
@@ -77,4 +79,19 @@ class Settings(BaseModel):
             if env not in (None, ""):
                 values[name] = env
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise SettingsError("; ".join(_problem(e) for e in exc.errors())) from None
+
+
+class SettingsError(ValueError):
+    """A setting (usually a FEIDAN_* variable) has a value it cannot have; the message says which."""
+
+
+def _problem(error: dict) -> str:
+    name = ".".join(str(p) for p in error["loc"])
+    source = f"FEIDAN_{name.upper()}" if os.environ.get(f"FEIDAN_{name.upper()}") else f"setting {name}"
+    wanted = Settings.model_fields[name].description if name in Settings.model_fields else None
+    text = f"expected {wanted}" if "pattern" in error["type"] else error["msg"]
+    return f"{source}={error.get('input')!r}: {text}"

@@ -124,25 +124,49 @@ def export_cases(con, report, run_dir: Path) -> Path:
     return path
 
 
+# An unmasked run (`--unmask`) is published beside the masked one, never over it: its own
+# folder `<run id>-unmasked` and its own `latest-unmasked` link. `latest`, the link people
+# share, only ever points at a masked report.
+UNMASKED = "-unmasked"
+
+
+def run_id_of(month: dt.date, model_id: str, unmask: bool) -> str:
+    from reports.publish import run_id_for
+
+    return run_id_for(month, model_id) + (UNMASKED if unmask else "")
+
+
 @task(name="publish", **IO)
 def publish(run_dir: Path, out_root: Path, run_id: str, month: dt.date) -> Path:
-    """Move the finished folder into place; older folders of the same month (scored from
-    other data or settings) are removed: rerunning a month replaces its outputs."""
+    """Move the finished folder into place; older folders of the same month and the same
+    masking (scored from other data or settings) are removed: rerunning a month replaces its
+    outputs, and a masked rerun never removes an unmasked folder, nor the other way round."""
     from reports.publish import publish_run, run_id_for
 
-    final = publish_run(run_dir, out_root, run_id)
+    unmasked = run_id.endswith(UNMASKED)
+    final = publish_run(run_dir, out_root, run_id, latest="latest-unmasked" if unmasked else "latest")
     prefix = run_id_for(month, "")
     for old in out_root.iterdir():
-        if old.name.startswith(prefix) and old.name != run_id and old.is_dir() and not old.is_symlink():
+        if (old.name.startswith(prefix) and old.name.endswith(UNMASKED) == unmasked and old.name != run_id
+                and old.is_dir() and not old.is_symlink()):
             shutil.rmtree(old)
     return final
 
 
+# Artifacts come after the report is published: with the Prefect API gone, Prefect's own
+# client retries (5, backing off 2…32 s) times the task's retries kept a finished run waiting
+# ~7 minutes. One quick client retry and a 15 s request limit; the task still retries twice.
+ARTIFACT_CLIENT = {"PREFECT_CLIENT_MAX_RETRIES": 1, "PREFECT_API_REQUEST_TIMEOUT": 15.0}
+
+
 @task(name="artifacts", **IO)
 def record_artifacts(summary: str, cases: list[dict], report: Path | None) -> None:
-    create_markdown_artifact(summary, key="audit-summary", description="Audit run summary")
-    if cases is not None:
-        create_table_artifact(cases, key="flagged-cases", description="Flagged cases, best first")
-    if report is not None:
-        create_link_artifact(report.as_uri(), link_text=f"Audit report ({report.parent.name})",
-                             key="audit-report", description="The HTML audit report of this run")
+    from prefect import settings as ps
+
+    with ps.temporary_settings(updates={getattr(ps, k): v for k, v in ARTIFACT_CLIENT.items()}):
+        create_markdown_artifact(summary, key="audit-summary", description="Audit run summary")
+        if cases is not None:
+            create_table_artifact(cases, key="flagged-cases", description="Flagged cases, best first")
+        if report is not None:
+            create_link_artifact(report.as_uri(), link_text=f"Audit report ({report.parent.name})",
+                                 key="audit-report", description="The HTML audit report of this run")

@@ -41,10 +41,10 @@ def clean_staging(out_root: Path) -> list[Path]:
     return removed
 
 
-def publish_run(staging_dir: Path, out_root: Path, run_id: str) -> Path:
+def publish_run(staging_dir: Path, out_root: Path, run_id: str, latest: str = "latest") -> Path:
     """Move a finished staging folder to out_root/run_id (replacing an older one) and point
-    out_root/latest at it."""
-    if "/" in run_id or run_id.startswith(".") or run_id == "latest":
+    out_root/<latest> at it."""
+    if "/" in run_id or run_id.startswith(".") or run_id.startswith("latest"):
         raise ValueError(f"not a run id: {run_id!r}")
     final = out_root / run_id
     if final.exists():
@@ -57,5 +57,5 @@ def publish_run(staging_dir: Path, out_root: Path, run_id: str) -> Path:
         os.replace(staging_dir, final)
     link_tmp = out_root / f".latest-{uuid.uuid4().hex[:12]}"
     os.symlink(run_id, link_tmp)  # relative: the folder can be moved or zipped as a whole
-    os.replace(link_tmp, out_root / "latest")
+    os.replace(link_tmp, out_root / latest)
     return final

@@ -171,8 +171,7 @@ def test_a_run_killed_half_way_leaves_nothing_partial_and_the_next_run_succeeds(
     assert not list(out.rglob("flagged_cases.csv")) and not list(out.rglob("index.html"))
 
     result = completed(run_audit(bundle=SAMPLE_BUNDLE, warehouse=warehouse, out=out, unmask=True))
-    assert [p.name for p in out.iterdir()] == sorted([result["run_id"], "latest"]) or \
-        sorted(p.name for p in out.iterdir()) == sorted([result["run_id"], "latest"])
+    assert sorted(p.name for p in out.iterdir()) == sorted([result["run_id"], "latest-unmasked"])
     assert Path(result["report"]).exists() and Path(result["flagged_csv"]).exists()
     runs = _runs(warehouse)
     assert list(runs["status"]) == ["abandoned", "completed"]
@@ -193,3 +192,142 @@ def test_a_failing_step_is_named_recorded_and_publishes_nothing(prefect_api, tmp
     summary = artifacts_of(run["execution_id"])["audit-summary"]["data"]
     assert "Step **checks** failed" in summary
     assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
+
+
+def test_masked_and_unmasked_runs_never_share_a_folder_and_latest_stays_masked(prefect_api, tmp_path):
+    warehouse, out = tmp_path / "w.duckdb", tmp_path / "runs"
+    masked = completed(run_audit(bundle=SAMPLE_BUNDLE, warehouse=warehouse, out=out))
+    masked_files = snapshot(Path(masked["folder"]))
+    unmasked = completed(run_audit(bundle=SAMPLE_BUNDLE, warehouse=warehouse, out=out, unmask=True))
+    assert unmasked["run_id"] == masked["run_id"] + "-unmasked"
+    assert snapshot(Path(masked["folder"])) == masked_files  # the masked report is untouched
+    assert "未脱敏" not in (Path(masked["folder"]) / "index.html").read_text(encoding="utf-8")
+    assert "未脱敏" in Path(unmasked["report"]).read_text(encoding="utf-8")
+    # `latest` is what gets shared: it only ever points at a masked run
+    assert (out / "latest").resolve() == Path(masked["folder"])
+    assert (out / "latest-unmasked").resolve() == Path(unmasked["folder"])
+    again = completed(run_audit(bundle=SAMPLE_BUNDLE, warehouse=warehouse, out=out))  # a masked rerun keeps both
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [again["run_id"], unmasked["run_id"], "latest", "latest-unmasked"])
+    assert (out / "latest").resolve() == Path(again["folder"])
+
+
+def test_a_run_killed_just_after_publishing_leaves_a_ledger_that_says_what_was_published(prefect_api, tmp_path):
+    warehouse, out = tmp_path / "w.duckdb", tmp_path / "runs"
+    env = {**os.environ, "PREFECT_API_URL": prefect_api}
+    run = subprocess.Popen(
+        [str(Path(sys.executable).with_name("feidan")), "run", "--input", str(SAMPLE_BUNDLE), "--db", str(warehouse),
+         "--out", str(out)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    try:
+        def published():
+            return [p for p in out.iterdir() if not p.name.startswith(".")] if out.is_dir() else []
+        while not published():  # the run folder is in place: kill the run now
+            assert run.poll() is None, "the run ended before it could be killed"
+            time.sleep(0.005)
+        os.killpg(run.pid, signal.SIGKILL)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+    folder = next(p for p in out.iterdir() if not p.name.startswith(".") and p.name != "latest")
+    assert (folder / "index.html").exists()
+    killed = _runs(warehouse).iloc[0]
+    assert killed["status"] in ("publishing", "published")  # not 'running': it says what it publishes
+    assert json.loads(killed["outputs"])["folder"] == str(folder)
+    completed(run_audit(bundle=SAMPLE_BUNDLE, warehouse=warehouse, out=out))  # the next run judges it
+    runs = _runs(warehouse)
+    assert list(runs["status"]) == ["published_with_errors", "completed"]
+    assert json.loads(runs["outputs"][0]) == {"folder": str(folder), "report": str(folder / "index.html"),
+                                              "flagged_csv": str(folder / "flagged_cases.csv"),
+                                              "scores_csv": str(folder / "scores.csv")}
+    assert "stopped after publishing its outputs" in runs["error"][0]
+
+
+class _Cuttable:
+    """A real TCP relay in front of the Prefect API that can be cut: the API 'gone' mid-run."""
+
+    def __init__(self, target: str):
+        import socket
+        import threading
+        from urllib.parse import urlsplit
+
+        url = urlsplit(target)
+        self.target, self.path = (url.hostname, url.port), url.path
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port, self.socks, self.cut_off = self.listener.getsockname()[1], [], False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.path}"
+
+    def _accept(self):
+        import socket
+        import threading
+
+        while not self.cut_off:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.socks += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def cut(self):
+        import socket
+
+        self.cut_off = True
+        self.listener.close()
+        for s in self.socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            except OSError:
+                pass
+
+
+def test_with_the_prefect_api_gone_after_publishing_the_run_ends_soon_and_says_it_published(prefect_api, tmp_path):
+    warehouse, out = tmp_path / "w.duckdb", tmp_path / "runs"
+    relay = _Cuttable(prefect_api)
+    run = subprocess.Popen(
+        [str(Path(sys.executable).with_name("feidan")), "run", "--input", str(SAMPLE_BUNDLE), "--db", str(warehouse),
+         "--out", str(out)],
+        # Prefect's engine then reports the flow's end with its own client: one retry, not five
+        # (2…32 s each), keeps this test short; the artifacts step sets its own
+        env={**os.environ, "PREFECT_API_URL": relay.url, "COLUMNS": "200", "PREFECT_CLIENT_MAX_RETRIES": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        while not (out.is_dir() and (out / "latest").exists()):
+            assert run.poll() is None, run.communicate()
+            time.sleep(0.01)
+        relay.cut()
+        cut_at = time.monotonic()
+        stdout, stderr = run.communicate(timeout=400)
+        waited = time.monotonic() - cut_at
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+    row = _runs(warehouse).iloc[0]
+    assert (row["status"], row["failed_step"]) == ("published_with_errors", "artifacts"), (stdout, stderr)
+    assert "the outputs are published, but the Prefect artifacts were not created" in row["error"]
+    assert Path(json.loads(row["outputs"])["report"]).exists()
+    assert json.loads(row["timings"])["artifacts"] < 60  # not minutes of retries
+    assert waited < 150, (waited, stderr[-2000:])

@@ -191,3 +191,58 @@ def test_what_a_killed_ingest_unpacked_is_removed_by_the_next(tmp_path):
     done, scratch = feidan_ingest(zipped(tmp_path, {}), tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert list(scratch.iterdir()) == []
+
+
+# --- item 8: invisible bytes in ids, duplicate Parquet columns --------------------------
+
+def test_a_nul_byte_in_an_id_is_quarantined_naming_the_column(warehouse, tmp_path):
+    # 'M1\x00' shows as M1 in most tools but is another key: it would become a second manager
+    managers = BASE_FILES["managers.csv"] + "M1\x00,张伟,B1,senior,2020-01-05,,13800000001\n"
+    contacts = (BASE_FILES["contacts.csv"] + "K2,M1,C1\x00,2026-10-02 09:00,phone,5,,ok\n"
+                "K3,M2,C2,2026-10-02 09:00,phone,5,,line one\tstill one note\n")
+    res = ingest_bundle(warehouse, write_bundle(tmp_path / "b", {"managers.csv": managers, "contacts.csv": contacts}))
+    assert accounting(by_file(res, "managers.csv")) == (3, 2, 1, 0, "loaded")
+    assert accounting(by_file(res, "contacts.csv")) == (3, 2, 1, 0, "loaded")  # a tab in a note is text
+    rows = warehouse.execute("select file, line, column_name, reason, value from quarantine order by file").fetchall()
+    assert rows == [
+        ("contacts.csv", 3, "customer_id", "customer_id: contains a control character (NUL, tab, line break…): "
+                                           "an identifier that would look like another", "C1\x00"),
+        ("managers.csv", 4, "manager_id", "manager_id: contains a control character (NUL, tab, line break…): "
+                                          "an identifier that would look like another", "M1\x00")]
+    assert warehouse.execute("select manager_id from stg_managers order by 1").fetchall() == [("M1",), ("M2",)]
+
+
+def test_a_nul_byte_in_free_text_is_quarantined(warehouse, tmp_path):
+    contacts = BASE_FILES["contacts.csv"] + "K2,M1,C1,2026-10-02 09:00,phone,5,,ok\x00hidden\n"
+    res = ingest_bundle(warehouse, write_bundle(tmp_path / "b", {"contacts.csv": contacts}))
+    assert accounting(by_file(res, "contacts.csv")) == (2, 1, 1, 0, "loaded")
+    assert warehouse.execute("select column_name, reason from quarantine").fetchall() == [
+        ("note", "note: contains a NUL byte (text is cut there by many programs)")]
+
+
+def parquet_with_columns(names: list[str], columns: list[list[str]]) -> bytes:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(pa.table([pa.array(c) for c in columns], names=names), buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("second", ["manager_id", "Manager_ID", "note"])
+def test_a_parquet_file_with_a_column_given_twice_is_rejected_naming_it(warehouse, tmp_path, second):
+    names = ["manager_id", "manager_name", "branch_id", "hire_date", second]
+    if second == "note":
+        names[1] = "note"
+    data = parquet_with_columns(names, [["M1"], ["张伟"], ["B1"], ["2020-01-05"], ["M9"]])
+    folder = write_bundle(tmp_path / "b", {"managers.csv": None, "managers.parquet": data})
+    res = ingest_bundle(warehouse, folder)
+    f = by_file(res, "managers.parquet")
+    assert accounting(f) == (0, 0, 0, 0, "rejected")
+    first = names[1] if second == "note" else "manager_id"
+    assert f.message == (f"managers.parquet: column {first!r} is given twice (also as {second!r}): "
+                         "which one holds the data is not known; re-export with one column of each name")
+    assert warehouse.execute("select count(*) from raw_managers").fetchone() == (0,)
+    assert others_loaded(res, "managers.csv")

@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from pipeline.contract import normalise_header
 from pipeline.ingest.bundle import SourceFile
 from pipeline.ingest.text import HeaderUnreadable, detect, read_header, to_utf8
 
@@ -174,7 +175,34 @@ def probe_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Probe:
         schema = con.execute("describe select * from read_parquet($p)", {"p": str(src.path)}).fetchall()
     except duckdb.Error as exc:
         raise FileRejected(f"not a readable Parquet file ({reader_message(exc, src.path)})") from None
-    return Probe([name for name, *_ in schema], src.path, types=[typ for _, typ, *_ in schema])
+    names = _footer_names(src.path, len(schema))
+    return Probe(names, src.path, types=[typ for _, typ, *_ in schema])
+
+
+def _footer_names(path: Path, expected: int) -> list[str]:
+    """The column names as the file's footer has them, refusing a name given twice.
+
+    DuckDB renames a repeated column (`manager_id`, `manager_id_1`), so the second copy would
+    load as an unknown extra column and the first would win unseen: which one holds the real
+    data is not knowable, and headers match ignoring case, so `Manager_ID` repeats it too.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        names = list(pq.read_schema(path).names)  # the footer only, as DuckDB's describe
+    except (OSError, pa.ArrowException) as exc:
+        raise FileRejected(f"not a readable Parquet file ({exc})") from None
+    if len(names) != expected:
+        raise FileRejected(f"not a readable Parquet file ({len(names)} columns in the footer, "
+                           f"{expected} readable)")
+    seen: dict[str, str] = {}
+    for name in names:
+        key = normalise_header(name)
+        if key in seen:
+            raise FileRejected(f"column {seen[key]!r} is given twice (also as {name!r}): which one holds the "
+                               "data is not known; re-export with one column of each name")
+        seen[key] = name
+    return names
 
 
 def read_parquet(probe: Probe) -> Parsed:

@@ -7,7 +7,7 @@ create table if not exists runs (
     run_id varchar,                  -- output folder: same data + settings = same id (after scoring)
     started_at timestamp not null,
     finished_at timestamp,
-    status varchar not null,         -- running | completed | failed | abandoned
+    status varchar not null,         -- running | publishing | published | completed | published_with_errors | failed | abandoned
     failed_step varchar,
     error varchar,
     audit_month date,
