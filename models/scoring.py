@@ -223,11 +223,15 @@ def backfill_scores(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, mo
 def _write_scores(con, frame: pd.DataFrame, as_of: dt.date) -> None:
     ensure_scores_table(con)
     con.execute("begin transaction")
-    con.execute("delete from scores where month = ?", [as_of])  # rerunning a month replaces it
-    con.register("_scores", frame)
-    con.execute("insert into scores select * from _scores")
-    con.unregister("_scores")
-    con.execute("commit")
+    try:
+        con.execute("delete from scores where month = ?", [as_of])  # rerunning a month replaces it
+        con.register("_scores", frame)
+        con.execute("insert into scores select * from _scores")
+        con.unregister("_scores")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")  # else the caller's next statement only says "transaction is aborted"
+        raise
 
 
 def _write_artefacts(out_dir: Path, model, params: dict, data_hash: str, model_id: str,
