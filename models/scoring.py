@@ -21,6 +21,8 @@ import joblib
 import numpy as np
 import pandas as pd
 
+from core.files import atomic_path, write_bytes_atomic
+from core.tabular import write_csv
 from features.catalog import BY_NAME, SCORED_NAMES
 from models.detectors import (
     ControlPoints,
@@ -30,11 +32,11 @@ from models.detectors import (
     FamilyTailDetector,
     IForestDetector,
 )
-from pipeline.files import atomic_path, write_bytes_atomic
 
 KINDS = ("peer_z_max", "self_z_max")
 COLUMNS = [f"{f}:{k}" for f in SCORED_NAMES for k in KINDS]
 FAMILY_OF_COLUMN = tuple(BY_NAME[f].family for f in SCORED_NAMES for _ in KINDS)
+SCORES_CSV_NUMERIC = ("risk_score", "raw_score", "rank", "flagged")
 MIN_REASON_Z = 1.0  # a feature quoted as a reason is at least this unusual (peer or self z)
 
 
@@ -246,7 +248,7 @@ def _write_artefacts(out_dir: Path, model, params: dict, data_hash: str, model_i
         reason_1=[_reason(r, 0) for r in frame["reasons"]], reason_2=[_reason(r, 1) for r in frame["reasons"]],
         reason_3=[_reason(r, 2) for r in frame["reasons"]],
     ).drop(columns=["reasons"])
-    write_bytes_atomic(out_dir / "scores.csv", csv.to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
+    write_csv(csv, out_dir / "scores.csv", numeric=SCORES_CSV_NUMERIC)  # the one CSV writer
 
 
 def _reason(reasons_json: str, i: int) -> str:

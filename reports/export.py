@@ -5,15 +5,13 @@ again later without rerunning anything."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from pipeline.files import atomic_path, write_bytes_atomic
+from core import tabular
 from reports.build import AuditReport
 
 COLUMNS = ["case_id", "run_id", "as_of_month", "manager_id", "manager_name", "branch_id", "tier",
@@ -22,7 +20,6 @@ COLUMNS = ["case_id", "run_id", "as_of_month", "manager_id", "manager_name", "br
 NUMERIC = {"risk_score", "rank", "lost_customers", "lost_aum", "shared_counterparty_customers",
            "phone_edits", "unrecorded_sales"}
 STATUSES = ("new", "ongoing", "confirmed", "dismissed", "suppressed")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def case_rows(report: AuditReport) -> pd.DataFrame:
@@ -42,52 +39,12 @@ def case_rows(report: AuditReport) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def neutralise(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe; line breaks
-    inside a cell become spaces (one case, one line in the case system)."""
-    if not isinstance(value, str):
-        return value
-    if value.startswith(FORMULA_START):
-        value = "'" + value
-    return value.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
-
-
-def _safe(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        if col not in NUMERIC:
-            out[col] = out[col].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v))
-                                    else neutralise(str(v)))
-    return out
-
-
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in _safe(frame)[COLUMNS].itertuples(index=False):
-        writer.writerow(["" if (isinstance(v, float) and pd.isna(v)) else v for v in row])
-    write_bytes_atomic(path, buffer.getvalue().encode("utf-8-sig"))
-    return path
+    return tabular.write_csv(frame, path, COLUMNS, NUMERIC)
 
 
 def write_xlsx(frame: pd.DataFrame, path: Path) -> Path:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "flagged_cases"
-    ws.append(COLUMNS)
-    for row in _safe(frame)[COLUMNS].itertuples(index=False):
-        ws.append([None if (isinstance(v, float) and pd.isna(v)) else v for v in row])
-    for col_idx, name in enumerate(COLUMNS, start=1):
-        if name not in NUMERIC:  # ids stay text: no lost leading zeros, no scientific notation
-            for (cell,) in ws.iter_rows(min_row=2, min_col=col_idx, max_col=col_idx):
-                cell.data_type = "s"
-                cell.number_format = "@"
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-    return path
+    return tabular.write_xlsx(frame, path, COLUMNS, NUMERIC, sheet="flagged_cases")
 
 
 def write_flagged_csv(report: AuditReport, path: Path, xlsx: bool = False) -> Path:
