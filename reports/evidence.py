@@ -106,6 +106,23 @@ class EvidenceTable:
     total: int
     note: str = ""
     backs: list[str] = field(default_factory=list)  # feature labels this table is evidence for
+    cells: list[str] = field(default_factory=list)  # per column: num | nowrap | ids | text (how it may wrap)
+
+
+# free text wraps (long words anywhere); numbers are right-aligned and, like ids, dates, phones
+# and accounts, never broken; a list of ids wraps only between ids
+TEXT_COLUMNS = {"note", "text", "lost_reason", "move_reason", "counterparty_bank", "category", "stage",
+                "product_type", "channel"}
+
+
+def cell_class(column: str, fmt: str) -> str:
+    if fmt in ("money", "num", "int"):
+        return "num"
+    if fmt == "ids":
+        return "ids"
+    if fmt in ("date", "datetime", "phone", "account") or (fmt == "text" and column not in TEXT_COLUMNS):
+        return "nowrap"
+    return "text"
 
 
 def evidence_window(as_of: dt.date, score_window_months: int) -> tuple[dt.date, dt.date]:
@@ -164,7 +181,7 @@ def tables_for(manager: str, frames: dict[str, dict[str, pd.DataFrame]], t: Word
                  for values in rows[[c for c, _ in spec.columns]].head(SHOWN_ROWS).itertuples(index=False)]
         note = t.showing_first.format(shown=SHOWN_ROWS, total=len(rows)) if len(rows) > SHOWN_ROWS else ""
         out.append(EvidenceTable(kind, t[f"ev_{kind}"], [t[c] for c, _ in spec.columns], cells, len(rows),
-                                 note, labels.get(kind, [])))
+                                 note, labels.get(kind, []), [cell_class(c, f) for c, f in spec.columns]))
     order = list(labels)
     out.sort(key=lambda e: order.index(e.kind) if e.kind in order else len(order))
     return out

@@ -263,3 +263,43 @@ def test_feidan_export_writes_the_chosen_cases_from_the_warehouse(audited, tmp_p
     bad = subprocess.run([str(Path(sys.executable).parent / "feidan"), "export", "--db", str(db),
                           "--status", "maybe"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "unknown status maybe" in bad.stderr
+
+
+# measures the rendered evidence tables in the browser: cells that look like a number, an amount,
+# a date, a time or an id, whose text runs over more than one line; amounts not right-aligned
+_MEASURE = """<script>
+const broken = [], left = [];
+for (const td of document.querySelectorAll('table.evidence td')) {
+  const text = td.textContent.trim();
+  if (!/^(-?[\\d,]+(\\.\\d+)?|\\d{4}-\\d\\d-\\d\\d( \\d\\d:\\d\\d)?|[A-Za-z]+\\d+|[\\d*]{4,})$/.test(text)) continue;
+  const r = document.createRange(); r.selectNodeContents(td);
+  const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top))).size;
+  if (lines > 1) broken.push(text);
+  if (/^-?[\\d,]+\\.\\d\\d$/.test(text) && getComputedStyle(td).textAlign !== 'right') left.push(text);
+}
+document.body.setAttribute('data-broken', JSON.stringify(broken));
+document.body.setAttribute('data-left', JSON.stringify(left));
+</script>"""
+
+
+def test_evidence_numbers_ids_and_dates_never_break_and_amounts_align_right(audited, tmp_path):
+    import html
+    import json
+
+    _, outputs, _, _, _ = audited
+    report, out = outputs[OCT]
+    checked = 0
+    for page in report.pages[:4]:
+        source = (out / page.case.page).read_text(encoding="utf-8")
+        probe = tmp_path / "managers" / Path(page.case.page).name
+        probe.parent.mkdir(exist_ok=True)
+        probe.write_text(source.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+        dom = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                              f"--user-data-dir={tmp_path / 'profile'}", "--window-size=900,2000", "--dump-dom",
+                              probe.as_uri()], capture_output=True, text=True, timeout=120, check=True).stdout
+        broken = json.loads(html.unescape(re.search(r'data-broken="([^"]*)"', dom).group(1)))
+        left = json.loads(html.unescape(re.search(r'data-left="([^"]*)"', dom).group(1)))
+        assert not broken, (page.case.manager_id, broken[:10])
+        assert not left, (page.case.manager_id, left[:10])
+        checked += source.count("<td")
+    assert checked > 100
