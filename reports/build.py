@@ -76,6 +76,7 @@ class Case:
 class FeatureRow:
     label: str
     family: int
+    month: str  # the audit month, or the month a reason quotes (its peer z peaked)
     value: str
     support: str  # events a share is computed from ("–" for counts)
     estimate: str  # the share shrunk toward the peer rate, which the z-scores compare
@@ -143,6 +144,15 @@ def _z(v) -> str:
     return "–" if v is None or pd.isna(v) else f"{float(v):+.1f}"
 
 
+def _feature_row(f, month: str, row, label: str, is_reason: bool) -> FeatureRow:
+    return FeatureRow(getattr(f, label), f.family, month, format_value(f.name, row["value"]),
+                      _support(f.name, row["support"]),
+                      format_value(f.name, row["estimate"]) if f.unit == "share" else "–",
+                      format_value(f.name, row["peer_median"]),
+                      "–" if pd.isna(row["percentile"]) else f"{100 * row['percentile']:.0f}",
+                      _z(row["peer_z"]), _z(row["self_z"]), is_reason)
+
+
 def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, settings) -> AuditReport:
     as_of = as_of.replace(day=1)
     t = words(run.lang)
@@ -162,7 +172,9 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
     con.execute("create or replace temp table report_managers as select manager_id from _report_cases")
     con.unregister("_report_cases")
     frames = load_evidence(con, list(cases_df["manager_id"]), as_of, settings)
-    peers = con.execute(_sql("peer_comparison"), {"as_of": as_of}).df()
+    first = (pd.Timestamp(as_of) - pd.DateOffset(months=settings.score_window_months - 1)).date()
+    peers = con.execute(_sql("peer_comparison"), {"as_of": as_of, "first": first}).df()
+    peers["month"] = pd.to_datetime(peers["month"]).dt.strftime("%Y-%m")
     history = con.execute(_sql("score_history"), {"as_of": as_of}).df()
     peers_of, history_of = by_manager(peers), by_manager(history)
 
@@ -183,17 +195,19 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
         backs: dict[str, list[str]] = {}
         for r in reasons:
             backs.setdefault(r.evidence, []).append(r.label)
-        mine = peers_of.get(mid, peers.iloc[:0]).set_index("feature")
-        reason_features = {r.feature for r in reasons}
-        feature_rows = [
-            FeatureRow(getattr(f, label), f.family, format_value(f.name, mine.at[f.name, "value"]),
-                       _support(f.name, mine.at[f.name, "support"]),
-                       format_value(f.name, mine.at[f.name, "estimate"]) if f.unit == "share" else "–",
-                       format_value(f.name, mine.at[f.name, "peer_median"]),
-                       "–" if pd.isna(mine.at[f.name, "percentile"]) else f"{100 * mine.at[f.name, 'percentile']:.0f}",
-                       _z(mine.at[f.name, "peer_z"]), _z(mine.at[f.name, "self_z"]), f.name in reason_features)
-            for f in CATALOG if f.name in mine.index]
-        feature_rows.sort(key=lambda fr: not fr.is_reason)
+        mine = peers_of.get(mid, peers.iloc[:0]).set_index(["feature", "month"])
+        reason_months = {r.feature: r.month for r in reasons}
+        feature_rows = []
+        for f in CATALOG:
+            months = [f"{as_of:%Y-%m}"]
+            if reason_months.get(f.name) and reason_months[f.name] != months[0]:
+                months.insert(0, reason_months[f.name])  # the month the reason quotes, then the audit month
+            for m in months:
+                if (f.name, m) in mine.index:
+                    feature_rows.append(_feature_row(f, m, mine.loc[(f.name, m)], label,
+                                                     reason_months.get(f.name) == m))
+        reason_labels = {getattr(BY_NAME[n], label) for n in reason_months}
+        feature_rows.sort(key=lambda fr: fr.label not in reason_labels)  # a reason's rows first
         hist = history_of.get(mid, history.iloc[:0])
         points = [(pd.Timestamp(h.month).strftime("%Y-%m"), float(h.risk_score), bool(h.flagged))
                   for h in hist.itertuples(index=False)]

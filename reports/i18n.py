@@ -22,6 +22,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "skipped": ("因缺表跳过的特征", "Features skipped for missing tables"),
     "history": ("风险分历史", "Risk score history"),
     "features_vs_peers": ("特征与同组对比", "Features against the peer group"),
+    "features_vs_peers_note": ("各特征为审计月 {month} 的数值；主要原因引用的是其同组偏离最高的月份，该月另列一行（高亮）。",
+                               "Each feature in the audit month {month}; a reason quotes the month its peer z "
+                               "peaked, shown as its own (highlighted) row."),
     "reasons": ("主要原因", "Top reasons"),
     "evidence": ("证据", "Evidence"),
     "features": ("特征目录", "Features"),

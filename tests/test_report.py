@@ -303,3 +303,24 @@ def test_evidence_numbers_ids_and_dates_never_break_and_amounts_align_right(audi
         assert not left, (page.case.manager_id, left[:10])
         checked += source.count("<td")
     assert checked > 100
+
+
+def test_peer_table_shows_the_month_a_reason_quotes_with_the_same_numbers(audited):
+    _, outputs, _, _, _ = audited
+    report, out = outputs[OCT]
+    earlier = 0
+    for page in report.pages:
+        rows = {(f.label, f.month): f for f in page.features}
+        assert all(f.month for f in page.features)
+        for r in page.case.reasons:
+            if r.month is None:
+                continue
+            row = rows[(r.label, r.month)]  # the reason's own month is in the table, same numbers
+            assert row.is_reason and row.value == r.value and row.peer_median == r.peer_median
+            if r.peer_z is not None:
+                assert row.peer_z == f"{r.peer_z:+.1f}"
+            assert (r.label, "2026-10") in rows  # and the audit month beside it
+            earlier += r.month != "2026-10"
+    assert earlier, "no reason quotes an earlier month: the seed no longer tests the case"
+    html = (out / report.pages[0].case.page).read_text(encoding="utf-8")
+    assert "审计月 2026-10" in html
