@@ -17,7 +17,8 @@ def case_rows(report) -> list[dict]:
             "manager_id": _safe(case.manager_id),
             "rank": _safe(case.rank),
             "risk_score": _safe(case.risk_score),
-            "status": _safe(case.status),  # new / ongoing, or the analysts' confirmed / dismissed
+            "status": _safe(case.status),  # new / ongoing
+            "disposition": _safe(case.disposition or ""),  # the analysts' confirmed / dismissed
             "reasons": "; ".join(_reason_words(r) for r in (case.reasons or [])),
         })
     return rows
@@ -35,7 +36,8 @@ def summary_markdown(month: dt.date, run_id: str, counts: dict, cases: dict, ing
         f"| exact duplicate rows | {counts['duplicates']:,} |",
         f"| managers scored | {counts['scored']:,} |",
         f"| flagged cases ({_rule(cases)}) | {cases['flagged']} "
-        f"({cases['new']} new, {cases['ongoing']} ongoing) |",
+        f"({cases['new']} new, {cases['ongoing']} ongoing; analysts: {cases.get('confirmed', 0)} confirmed, "
+        f"{cases.get('dismissed', 0)} dismissed) |",
         f"| suppressed by analysts | {cases['suppressed']} |",
         "",
     ]

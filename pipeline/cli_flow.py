@@ -89,8 +89,8 @@ def _run_and_report(params: AuditParams) -> None:
         raise typer.Exit(1)
     r = state.result()
     out.print(f"\n[bold]Audit {r['audit_month']} done[/bold] — run {r['run_id']}")
-    out.print(f"  managers scored {r['scored']:,}; flagged {r['flagged']} ({r['new']} new, {r['ongoing']} ongoing)"
-              f"; suppressed by analysts {r['suppressed']}")
+    out.print(f"  managers scored {r['scored']:,}; flagged {r['flagged']} ({r['new']} new, {r['ongoing']} ongoing"
+              f"; analysts: {r['confirmed']} confirmed, {r['dismissed']} dismissed); suppressed {r['suppressed']}")
     out.print(f"  rows loaded {r['loaded']:,}; quarantined {r['quarantined']:,}")
     out.print(f"  report:            {r['report']}")
     out.print(f"  flagged cases CSV: {r['flagged_csv']}")

@@ -118,8 +118,8 @@ def audit(params: AuditParams) -> dict:
                    "scores_csv": str(folder / "scores.csv")}
         counts = {**_row_counts(ingests, features, scored),
                   "history_months": [f"{m:%Y-%m}" for m in history_months]}
-        case_summary = {"budget": scored.budget, "min_score": params.min_score, "flagged": len(cases.cases),
-                        "new": cases.new, "ongoing": cases.ongoing, "suppressed": len(cases.suppressed),
+        case_summary = {"budget": scored.budget, "min_score": params.min_score, **cases.counts,
+                        "suppressed": len(cases.suppressed),
                         "case_ids": list(cases.cases["case_id"])}
 
         steps.start("checkpoint")  # the run's writes leave the WAL now, not at close: timed and measured

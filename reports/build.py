@@ -15,7 +15,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from features.catalog import BY_NAME, CATALOG
-from models.cases import load_cases, load_suppressed, past_outcomes
+from models.cases import case_counts, load_cases, load_suppressed, past_outcomes
 from reports import charts
 from reports.evidence import (
     FEATURE_EVIDENCE,
@@ -63,10 +63,12 @@ class Case:
     tier: str
     rank: int
     risk_score: float
-    status: str  # new | ongoing | confirmed | dismissed (the disposition in force wins)
+    status: str  # the case's own: new | ongoing
     status_label: str
     first_flagged_month: str
     disposition_until: str | None
+    disposition: str | None  # the analysts' decision in force in the audit month: confirmed | dismissed
+    disposition_label: str
     reasons: list[Reason]
     counts: dict[str, float]
     page: str  # relative link to the manager page
@@ -185,11 +187,12 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
         reasons = [Reason(r["feature"], getattr(BY_NAME[r["feature"]], label), getattr(BY_NAME[r["feature"]], meaning),
                           format_value(r["feature"], r["value"]), format_value(r["feature"], r["peer_median"]),
                           r["peer_z"], r["self_z"], r["month"], FEATURE_EVIDENCE[r["feature"]]) for r in raw]
-        status = row.disposition if isinstance(row.disposition, str) else row.status
+        disposition = row.disposition if isinstance(row.disposition, str) else None
         case = Case(row.case_id, mid, names.get(mid) or "", meta.at[mid, "branch_id"], meta.at[mid, "tier"],
-                    int(row.rank), float(row.risk_score), status, t[f"status_{status}"],
+                    int(row.rank), float(row.risk_score), row.status, t[f"status_{row.status}"],
                     pd.Timestamp(row.first_flagged_month).strftime("%Y-%m"),
                     None if pd.isna(row.disposition_until) else pd.Timestamp(row.disposition_until).strftime("%Y-%m-%d"),
+                    disposition, t[f"status_{disposition}"] if disposition else "",
                     reasons, counts_for(mid, frames), f"managers/{page_name(mid)}.html")
         cases.append(case)
         backs: dict[str, list[str]] = {}
@@ -223,9 +226,10 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
     header = read_header(con, as_of, run.load_id, settings)
     for skipped in header.skipped:
         skipped["label"] = skipped[label]
-    figures = {"managers_scored": len(scores), "cases_flagged": len(cases),
-               "new_cases": sum(c.status == "new" for c in cases),
-               "ongoing_cases": sum(c.status != "new" for c in cases),
+    counts = case_counts(cases_df)  # the same count as the CLI, the ledger and the artifacts
+    figures = {"managers_scored": len(scores), "cases_flagged": counts["flagged"],
+               "new_cases": counts["new"], "ongoing_cases": counts["ongoing"],
+               "confirmed_cases": counts["confirmed"], "dismissed_cases": counts["dismissed"],
                "branches_with_cases": len(with_cases)}
     return AuditReport(
         run=run, t=t, as_of=as_of, header=header, figures=figures, threshold=threshold,

@@ -15,11 +15,12 @@ from core import tabular
 from reports.build import AuditReport
 
 COLUMNS = ["case_id", "run_id", "as_of_month", "manager_id", "manager_name", "branch_id", "tier",
-           "risk_score", "rank", "status", "first_flagged_month", "reason_1", "reason_2", "reason_3",
+           "risk_score", "rank", "status", "disposition", "first_flagged_month", "reason_1", "reason_2", "reason_3",
            "lost_customers", "lost_aum", "shared_counterparty_customers", "phone_edits", "unrecorded_sales"]
+COUNT_COLUMNS = ["lost_customers", "lost_aum", "shared_counterparty_customers", "phone_edits", "unrecorded_sales"]
 NUMERIC = {"risk_score", "rank", "lost_customers", "lost_aum", "shared_counterparty_customers",
            "phone_edits", "unrecorded_sales"}
-STATUSES = ("new", "ongoing", "confirmed", "dismissed", "suppressed")
+STATUSES = ("new", "ongoing", "confirmed", "dismissed", "suppressed")  # --status: the disposition, else the status
 
 
 def case_rows(report: AuditReport) -> pd.DataFrame:
@@ -33,8 +34,9 @@ def case_rows(report: AuditReport) -> pd.DataFrame:
             "case_id": c.case_id, "run_id": report.run.run_id, "as_of_month": f"{report.as_of:%Y-%m}",
             "manager_id": c.manager_id, "manager_name": c.manager_name, "branch_id": c.branch_id,
             "tier": c.tier, "risk_score": round(c.risk_score, 2), "rank": c.rank, "status": c.status,
+            "disposition": c.disposition or "",
             "first_flagged_month": c.first_flagged_month, "reason_1": reasons[0], "reason_2": reasons[1],
-            "reason_3": reasons[2], **{k: c.counts[k] for k in COLUMNS[14:]},
+            "reason_3": reasons[2], **{k: c.counts[k] for k in COUNT_COLUMNS},
         })
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -58,15 +60,23 @@ def write_flagged_csv(report: AuditReport, path: Path, xlsx: bool = False) -> Pa
 def record_cases(con: duckdb.DuckDBPyConnection, report: AuditReport) -> None:
     """Keep the exported rows in the warehouse; rerunning a month replaces its rows."""
     frame = case_rows(report)
-    con.execute(f"""create table if not exists case_exports (
-        {', '.join(f'{c} double' if c in ('risk_score', 'lost_aum') else f'{c} integer' if c in NUMERIC
-                   else f'{c} varchar' for c in COLUMNS)})""")
+    _ensure_exports_table(con)
     con.execute("begin transaction")
     con.execute("delete from case_exports where as_of_month = ?", [f"{report.as_of:%Y-%m}"])
     con.register("_case_rows", frame)
     con.execute("insert into case_exports by name select * from _case_rows")
     con.unregister("_case_rows")
     con.execute("commit")
+
+
+def _ensure_exports_table(con: duckdb.DuckDBPyConnection) -> None:
+    """case_exports with every column of COLUMNS (a warehouse from an older version gains the
+    new ones, empty for its old rows)."""
+    types = {c: "double" if c in ("risk_score", "lost_aum") else "integer" if c in NUMERIC else "varchar"
+             for c in COLUMNS}
+    con.execute(f"create table if not exists case_exports ({', '.join(f'{c} {t}' for c, t in types.items())})")
+    for c, t in types.items():
+        con.execute(f"alter table case_exports add column if not exists {c} {t}")  # names from COLUMNS
 
 
 def select_cases(con: duckdb.DuckDBPyConnection, today: dt.date, run_id: str | None = None,
@@ -79,15 +89,26 @@ def select_cases(con: duckdb.DuckDBPyConnection, today: dt.date, run_id: str | N
     ensure_case_tables(con)
     if not con.execute("select count(*) from duckdb_tables() where table_name = 'case_exports'").fetchall()[0][0]:
         return pd.DataFrame(columns=COLUMNS)
-    frame = con.execute("""
-        select e.* replace (coalesce(d.disposition, e.status) as status)
-        from case_exports e left join dispositions_on($today) d using (case_id)
+    has = {c for (c,) in con.execute("select column_name from duckdb_columns() "
+                                     "where table_name = 'case_exports'").fetchall()}
+    keep = ", ".join(f"e.{c}" for c in COLUMNS if c in has and c not in ("status", "disposition"))
+    # the case's own status from case_months (rows exported before it had its own column held the
+    # disposition there); the disposition in force today
+    frame = con.execute(f"""
+        select {keep}, coalesce(cm.status, e.status) as status, d.disposition as disposition
+        from case_exports e
+        left join case_months cm on cm.case_id = e.case_id and strftime(cm.month, '%Y-%m') = e.as_of_month
+        left join dispositions_on($today) d on d.case_id = e.case_id
         where ($run_id is null or e.run_id = $run_id)
           and ($first is null or e.as_of_month >= $first)
           and ($last is null or e.as_of_month <= $last)
         order by e.as_of_month, e.rank""",
         {"today": today, "run_id": run_id, "first": f"{first:%Y-%m}" if first else None,
          "last": f"{last:%Y-%m}" if last else None}).df()
-    if statuses:
-        frame = frame[frame["status"].isin(statuses)]
+    for c in COLUMNS:
+        if c not in frame:
+            frame[c] = None
+    frame["disposition"] = frame["disposition"].fillna("")
+    if statuses:  # by the disposition in force, else the case's status
+        frame = frame[frame["disposition"].where(frame["disposition"] != "", frame["status"]).isin(statuses)]
     return frame[COLUMNS].reset_index(drop=True)

@@ -166,7 +166,7 @@ def test_compliance_csv_is_excel_safe_with_fixed_columns(audited):
     for row in rows[1:]:
         for col, cell in zip(COLUMNS, row, strict=True):
             assert not cell.startswith(("=", "+", "@", "\t", "\r", "\n")), (col, cell)
-    assert any("客户" in r[11] for r in rows[1:])  # Chinese reasons intact
+    assert any("客户" in r[COLUMNS.index("reason_1")] for r in rows[1:])  # Chinese reasons intact
 
 
 def test_xlsx_twin_keeps_ids_as_text(audited):
