@@ -163,8 +163,8 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
     meaning = "meaning_zh" if run.lang == "zh" else "meaning_en"
 
     cases_df = load_cases(con, as_of)
-    scores = con.execute("select manager_id, branch_id, tier, risk_score, flagged, reasons from scores where month = ?",
-                         [as_of]).df()
+    scores = con.execute("select manager_id, branch_id, tier, risk_score, raw_score, flagged, reasons from scores "
+                         "where month = ?", [as_of]).df()
     managers = con.execute("select manager_id, manager_name from stg_managers").df()
     names = dict(zip(managers["manager_id"], managers["manager_name"], strict=True))
     reasons_by_manager = dict(zip(scores["manager_id"], scores["reasons"], strict=True))
@@ -233,8 +233,7 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
                "branches_with_cases": len(with_cases)}
     return AuditReport(
         run=run, t=t, as_of=as_of, header=header, figures=figures, threshold=threshold,
-        histogram_svg=charts.score_histogram(list(scores["risk_score"]), threshold, t.distribution,
-                                             t.risk_axis, t.managers_axis, t.threshold),
+        histogram_svg=_distribution(scores, cases_df, t),
         cases=cases,
         suppressed=[{"manager_id": s.manager_id, "manager_name": names.get(s.manager_id) or "",
                      "branch_id": s.branch_id or "", "rank": "" if pd.isna(s.rank) else int(s.rank),
@@ -254,6 +253,20 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
                                else t.method_budget_text.format(k=figures["cases_flagged"],
                                                                 n=figures["managers_scored"]))},
     )
+
+
+def _distribution(scores: pd.DataFrame, cases_df: pd.DataFrame, t: Words) -> Markup:
+    """The detector's raw score of every manager (log scale), the cases marked and the alert line
+    at the lowest case's raw score; months scored before raw scores were kept: the risk score."""
+    raw = scores["raw_score"]
+    if raw.isna().all():
+        threshold = float(cases_df["risk_score"].min()) if len(cases_df) else None
+        return charts.score_histogram(list(scores["risk_score"]), threshold, t.distribution, t.risk_axis,
+                                      t.managers_axis, t.threshold)
+    of_cases = [float(v) for v in scores.loc[scores["manager_id"].isin(cases_df["manager_id"]), "raw_score"]]
+    return charts.raw_score_distribution([float(v) for v in raw.fillna(0.0)], of_cases,
+                                         min(of_cases) if of_cases else None, t.raw_distribution,
+                                         t.raw_axis, t.managers_axis_log, t.threshold, t.case)
 
 
 def method_info(con, as_of: dt.date, settings, t: Words, label: str, meaning: str) -> dict:

@@ -324,3 +324,25 @@ def test_peer_table_shows_the_month_a_reason_quotes_with_the_same_numbers(audite
     assert earlier, "no reason quotes an earlier month: the seed no longer tests the case"
     html = (out / report.pages[0].case.page).read_text(encoding="utf-8")
     assert "审计月 2026-10" in html
+
+
+def test_the_distribution_is_the_detectors_raw_score_on_a_log_scale_with_cases_and_alert_line(audited):
+    con, outputs, _, _, _ = audited
+    report, out = outputs[OCT]
+    raw = con.execute("select manager_id, raw_score from scores where month = ?", [OCT]).df()
+    assert raw["raw_score"].notna().all() and raw["raw_score"].nunique() > 50
+    index = (out / "index.html").read_text(encoding="utf-8")
+    svg = index[index.index("<svg"):index.index("</svg>")]
+    assert "原始分" in svg and "对数" in svg
+    ticks = [float(v) for v in re.findall(r'class="tick">([^<]+)<', svg)]
+    assert len(ticks) >= 3 and all(abs(b / a - 10) < 1e-9 for a, b in zip(ticks, ticks[1:], strict=False))
+    marks = [float(x) for x in re.findall(r'<line class="case" x1="([\d.]+)"', svg)]
+    assert len(marks) == len(report.cases)
+    line = float(re.search(r'<line class="threshold" x1="([\d.]+)"', svg).group(1))
+    assert min(marks) == pytest.approx(line, abs=0.2) and all(x >= line - 0.2 for x in marks)
+    heights = {round(float(h)) for h in re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)"'
+                                                   r' fill="#5b7fa6"', svg)}
+    assert len(heights) >= 5  # not flat: a percentile would be
+    cases = set(c.manager_id for c in report.cases)
+    median = raw.loc[~raw["manager_id"].isin(cases), "raw_score"].median()
+    assert raw.loc[raw["manager_id"].isin(cases), "raw_score"].min() > 3 * median  # the cases stand out
