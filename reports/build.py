@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 from markupsafe import Markup
 
-from features.catalog import BY_NAME, CATALOG
+from features.catalog import BY_NAME, CATALOG, FAMILIES
 from models.cases import case_counts, load_cases, load_suppressed, past_outcomes
 from reports import charts
 from reports.evidence import (
@@ -61,6 +61,7 @@ class Case:
     manager_name: str
     branch_id: str
     tier: str
+    tier_label: str
     rank: int
     risk_score: float
     status: str  # the case's own: new | ongoing
@@ -113,6 +114,7 @@ class AuditReport:
     other_branches: int
     pages: list[ManagerPage]
     method: dict = field(default_factory=dict)
+    families: list[tuple[int, str]] = field(default_factory=list)  # the legend of the family numbers
 
 
 def page_name(manager_id: str) -> str:
@@ -188,8 +190,9 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
                           format_value(r["feature"], r["value"]), format_value(r["feature"], r["peer_median"]),
                           r["peer_z"], r["self_z"], r["month"], FEATURE_EVIDENCE[r["feature"]]) for r in raw]
         disposition = row.disposition if isinstance(row.disposition, str) else None
-        case = Case(row.case_id, mid, names.get(mid) or "", meta.at[mid, "branch_id"], meta.at[mid, "tier"],
-                    int(row.rank), float(row.risk_score), row.status, t[f"status_{row.status}"],
+        tier = meta.at[mid, "tier"]
+        case = Case(row.case_id, mid, names.get(mid) or "", meta.at[mid, "branch_id"], tier,
+                    t.get(f"tier_{tier}", tier) if isinstance(tier, str) else "", int(row.rank), float(row.risk_score), row.status, t[f"status_{row.status}"],
                     pd.Timestamp(row.first_flagged_month).strftime("%Y-%m"),
                     None if pd.isna(row.disposition_until) else pd.Timestamp(row.disposition_until).strftime("%Y-%m-%d"),
                     disposition, t[f"status_{disposition}"] if disposition else "",
@@ -226,6 +229,9 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
     header = read_header(con, as_of, run.load_id, settings)
     for skipped in header.skipped:
         skipped["label"] = skipped[label]
+    for f in header.inputs:  # a message the run header has a word for is shown in the report's language
+        if f.get("message_code"):
+            f["message"] = t[f"file_msg_{f['message_code']}"]
     counts = case_counts(cases_df)  # the same count as the CLI, the ledger and the artifacts
     figures = {"managers_scored": len(scores), "cases_flagged": counts["flagged"],
                "new_cases": counts["new"], "ongoing_cases": counts["ongoing"],
@@ -246,6 +252,7 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
                   for b in with_cases.itertuples(index=False)],
         other_branches=len(branches) - len(with_cases),
         pages=pages,
+        families=[(n, names_[0 if run.lang == "zh" else 1]) for n, names_ in sorted(FAMILIES.items())],
         method={**method_info(con, as_of, settings, t, label, meaning),
                 "alert_rule": (t.method_threshold_text.format(s=f"{run.min_score:g}", k=figures["cases_flagged"],
                                                               n=figures["managers_scored"])

@@ -73,22 +73,22 @@ KINDS: dict[str, Kind] = {
         ("customer_id", "text"), ("customer_name", "name"), ("changed_at", "datetime"),
         ("old_value", "phone"), ("new_value", "phone"), ("shared_with", "shared_with"))),
     "unrecorded": Kind("evidence_deals", (
-        ("deal_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("product_type", "text"),
+        ("deal_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("product_type", "product_type"),
         ("product_code", "text"), ("amount", "money"), ("deal_date", "date")), where=("kind", "unrecorded")),
     "late_losses": Kind("evidence_deals", (
-        ("deal_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("product_type", "text"),
-        ("amount", "money"), ("deal_date", "date"), ("stage", "text"), ("lost_reason", "text")),
+        ("deal_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("product_type", "product_type"),
+        ("amount", "money"), ("deal_date", "date"), ("stage", "stage"), ("lost_reason", "text")),
         where=("kind", "late_loss")),
     "complaints": Kind("evidence_complaints", (
         ("complaint_id", "text"), ("customer_id", "text"), ("customer_name", "name"),
-        ("received_on", "date"), ("category", "text"), ("text", "text"))),
+        ("received_on", "date"), ("category", "category"), ("text", "text"))),
     "offhours_contacts": Kind("evidence_contacts", (
         ("contact_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("contact_at", "datetime"),
-        ("channel", "text"), ("non_workday", "bool"), ("logged_at", "datetime"), ("note", "text")),
+        ("channel", "channel"), ("non_workday", "bool"), ("logged_at", "datetime"), ("note", "text")),
         where=("off_hours", True)),
     "late_logged": Kind("evidence_contacts", (
         ("contact_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("contact_at", "datetime"),
-        ("logged_at", "datetime"), ("lag_days", "num"), ("channel", "text"), ("note", "text")),
+        ("logged_at", "datetime"), ("lag_days", "num"), ("channel", "channel"), ("note", "text")),
         where=("late", True), most_telling="lag_days"),
     "elderly_outflows": Kind("evidence_elderly_outflows", (
         ("transfer_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("age", "int"),
@@ -120,7 +120,8 @@ def cell_class(column: str, fmt: str) -> str:
         return "num"
     if fmt == "ids":
         return "ids"
-    if fmt in ("date", "datetime", "phone", "account") or (fmt == "text" and column not in TEXT_COLUMNS):
+    if fmt in ("date", "datetime", "phone", "account", "channel", "product_type", "stage", "category") or (
+            fmt == "text" and column not in TEXT_COLUMNS):
         return "nowrap"
     return "text"
 
@@ -222,4 +223,6 @@ def _formatters(t: Words, masker: Masker) -> dict[str, Callable[[object], str]]:
         "off_system": blank(lambda v: t.get(f"off_system_{v}", str(v))),
         "event": blank(lambda v: t.get(f"event_{v}", str(v))),
         "ids": blank(lambda v: ", ".join(str(x) for x in v)),
+        **{kind: blank(lambda v, kind=kind: t.get(f"{kind}_{v}", str(v)))
+           for kind in ("channel", "product_type", "stage", "category")},
     }

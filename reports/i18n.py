@@ -276,6 +276,52 @@ _WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+def _enum_words() -> dict[str, tuple[str, str]]:
+    """CRM enumerations shown in the report: the Chinese spellings of the contract, and the
+    free-text values our generator and common CRMs write (deal stages, complaint categories);
+    a value without a word is shown as it came."""
+    from pipeline.contract import CHANNELS, PRODUCT_TYPES, TIERS
+
+    out = {}
+    for prefix, values in (("tier", TIERS), ("channel", CHANNELS), ("product_type", PRODUCT_TYPES)):
+        out.update({f"{prefix}_{k}": (zh, k) for k, zh in values.items()})
+    out.update({
+        "stage_lead": ("线索", "lead"), "stage_proposal": ("方案", "proposal"),
+        "stage_negotiation": ("谈判", "negotiation"), "stage_closing": ("签约", "closing"),
+        "category_service": ("服务", "service"), "category_fees": ("收费", "fees"),
+        "category_product": ("产品", "product"), "category_outside_product": ("推介外部产品", "outside product"),
+    })
+    return out
+
+
+_WORDS.update(_enum_words())
+
+# method page: the model settings by name (the name itself is the FEIDAN_<NAME> variable)
+_WORDS.update({f"param_{k}": v for k, v in {
+    "detector": ("检测模型", "Detector"),
+    "seed": ("随机种子", "Random seed"),
+    "score_window_months": ("评分窗口（月）", "Score window (months)"),
+    "peer_min_group": ("同组最少人数", "Smallest peer group"),
+    "self_window_months": ("自身比较窗口（月）", "Self baseline (months)"),
+    "self_min_months": ("自身比较最少月数", "Fewest months for a self baseline"),
+    "min_support": ("比例最少事件数", "Fewest events for a share"),
+    "shrink_prior_events": ("收缩虚拟事件数", "Shrinkage pseudo-events"),
+    "shrink_z": ("Wilson 下界标准误数", "Wilson lower bound (standard errors)"),
+    "household_max_size": ("家庭最多人数", "Largest household"),
+    "popular_min_managers": ("热门收款方最少客户经理数", "Popular payee: fewest managers"),
+    "rare_payee_customers": ("罕见收款方最多客户数", "Rare payee: most customers"),
+    "dark_days": ("无联系天数", "Days without a logged contact"),
+    "late_log_days": ("补录天数", "Days logged late"),
+    "chain_outflow_share": ("证据链转出占上月末资产比例", "Chain outflow share of month-end assets"),
+    "maturity_window_days": ("到期观察天数", "Maturity window (days)"),
+    "reassign_loss_days": ("调出后流失天数", "Loss after reassignment (days)"),
+}.items()})
+_WORDS.update({
+    "file_msg_ground_truth": ("生成数据的标注文件，不是 CRM 数据", "ground truth of a generated bundle, not CRM data"),
+    "families_legend": ("类别：", "Families: "),
+})
+
+
 class Words(dict):
     """The words of one language; `t.key` in templates, `t["key"]` in code."""
 

@@ -346,3 +346,41 @@ def test_the_distribution_is_the_detectors_raw_score_on_a_log_scale_with_cases_a
     cases = set(c.manager_id for c in report.cases)
     median = raw.loc[~raw["manager_id"].isin(cases), "raw_score"].median()
     assert raw.loc[raw["manager_id"].isin(cases), "raw_score"].min() > 3 * median  # the cases stand out
+
+
+def _lowercase_english_cells(html: str) -> set[str]:
+    """Table cells and notes whose whole text is lowercase English words (a CRM code or an English
+    message left untranslated); identifiers shown beside their words are in a span.note."""
+    import html as h
+
+    html = re.sub(r'<span class="note">[^<]*</span>', "", html)
+    html = re.sub(r'<td class="text">[^<]*</td>', "", html)  # CRM free text is shown as written
+    html = html.split('<section id="versions">')[0]  # library names
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    return {h.unescape(c).strip() for c in cells if re.fullmatch(r"[a-z][a-z_ ,()-]*", h.unescape(c).strip())}
+
+
+def test_the_chinese_report_has_no_english_codes_and_explains_the_family_numbers(audited):
+    from features.catalog import FAMILIES
+    from pipeline.contract import TABLES
+
+    _, outputs, _, _, _ = audited
+    report, out = outputs[OCT]
+    pages = {"index.html": (out / "index.html").read_text(encoding="utf-8"),
+             "method.html": (out / "method.html").read_text(encoding="utf-8")}
+    for page in report.pages:
+        pages[page.case.page] = (out / page.case.page).read_text(encoding="utf-8")
+    def identifier(cell: str) -> bool:  # table names (file names of the bundle), the detector's name
+        return set(cell.split(", ")) <= set(TABLES) or cell == Settings().detector
+
+    english = {name: {c for c in _lowercase_english_cells(html) if not identifier(c)}
+               for name, html in pages.items()}
+    assert not {k: v for k, v in english.items() if v}, english
+    text = "".join(pages.values())
+    assert "ground truth" not in text and "生成数据的标注文件" in text
+    assert "高级" in pages["index.html"] or "中级" in pages["index.html"] or "初级" in pages["index.html"]
+    legend = "".join(f"{n} {zh}" for n, (zh, _) in FAMILIES.items())
+    for name in ["method.html"] + [p.case.page for p in report.pages]:
+        notes = re.search(r'<p class="note families">([^<]+)</p>', pages[name])
+        assert notes and legend == notes.group(1).replace("类别：", "").replace(" · ", ""), name
+    assert "评分窗口（月）" in pages["method.html"]
