@@ -15,7 +15,8 @@ from core import tabular
 from reports.build import AuditReport
 
 COLUMNS = ["case_id", "run_id", "as_of_month", "manager_id", "manager_name", "branch_id", "tier",
-           "risk_score", "rank", "status", "disposition", "first_flagged_month", "reason_1", "reason_2", "reason_3",
+           "risk_score", "rank", "status", "disposition", "first_flagged_month", "reason_1_code", "reason_1",
+           "reason_2_code", "reason_2", "reason_3_code", "reason_3",
            "lost_customers", "lost_aum", "shared_counterparty_customers", "phone_edits", "unrecorded_sales"]
 COUNT_COLUMNS = ["lost_customers", "lost_aum", "shared_counterparty_customers", "phone_edits", "unrecorded_sales"]
 NUMERIC = {"risk_score", "rank", "lost_customers", "lost_aum", "shared_counterparty_customers",
@@ -30,13 +31,15 @@ def case_rows(report: AuditReport) -> pd.DataFrame:
     for c in report.cases:
         reasons = [f"{r.label}: {r.value} ({t.peer_median} {r.peer_median})" for r in c.reasons]
         reasons += [""] * (3 - len(reasons))
+        codes = [r.feature for r in c.reasons] + [""] * (3 - len(c.reasons))  # stable in every language
         rows.append({
             "case_id": c.case_id, "run_id": report.run.run_id, "as_of_month": f"{report.as_of:%Y-%m}",
             "manager_id": c.manager_id, "manager_name": c.manager_name, "branch_id": c.branch_id,
             "tier": c.tier, "risk_score": round(c.risk_score, 2), "rank": c.rank, "status": c.status,
             "disposition": c.disposition or "",
-            "first_flagged_month": c.first_flagged_month, "reason_1": reasons[0], "reason_2": reasons[1],
-            "reason_3": reasons[2], **{k: c.counts[k] for k in COUNT_COLUMNS},
+            "first_flagged_month": c.first_flagged_month,
+            **{f"reason_{i + 1}_code": codes[i] for i in range(3)}, **{f"reason_{i + 1}": reasons[i] for i in range(3)},
+            **{k: c.counts[k] for k in COUNT_COLUMNS},
         })
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -46,6 +49,8 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def write_xlsx(frame: pd.DataFrame, path: Path) -> Path:
+    """Ids and months typed as text (leading zeros, all 16+ digits and `2026-10` kept), widths
+    fitted to the content, the header frozen and filterable."""
     return tabular.write_xlsx(frame, path, COLUMNS, NUMERIC, sheet="flagged_cases")
 
 

@@ -384,3 +384,42 @@ def test_the_chinese_report_has_no_english_codes_and_explains_the_family_numbers
         notes = re.search(r'<p class="note families">([^<]+)</p>', pages[name])
         assert notes and legend == notes.group(1).replace("类别：", "").replace(" · ", ""), name
     assert "评分窗口（月）" in pages["method.html"]
+
+
+def test_reason_codes_are_stable_across_languages_and_the_xlsx_keeps_ids_and_months_as_text(audited, tmp_path):
+    from openpyxl import load_workbook
+
+    from features.catalog import FEATURE_NAMES
+    from reports.export import write_xlsx
+
+    _, outputs, _, english, _ = audited
+    report, out = outputs[OCT]
+    write_flagged_csv(english, tmp_path / "en.csv")
+    zh = {r["case_id"]: r for r in csv.DictReader((out / "flagged_cases.csv").read_text("utf-8-sig").splitlines())}
+    en = {r["case_id"]: r for r in csv.DictReader((tmp_path / "en.csv").read_text("utf-8-sig").splitlines())}
+    assert zh.keys() == en.keys()
+    for case in report.cases:
+        row = zh[case.case_id]
+        codes = [row[f"reason_{i}_code"] for i in (1, 2, 3)]
+        assert codes == [r.feature for r in case.reasons] + [""] * (3 - len(case.reasons))
+        assert all(c in FEATURE_NAMES for c in codes if c)
+        assert codes == [en[case.case_id][f"reason_{i}_code"] for i in (1, 2, 3)]  # same in English
+        assert row["reason_1"] != en[case.case_id]["reason_1"]  # while the words change
+    ws = load_workbook(out / "flagged_cases.xlsx").active
+    header = [c.value for c in ws[1]]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{ws.cell(1, len(header)).column_letter}{ws.max_row}"
+    widths = {h: ws.column_dimensions[ws.cell(1, i + 1).column_letter].width for i, h in enumerate(header)}
+    assert widths["case_id"] >= len("FD-202610-M000396") and widths["reason_1"] > widths["rank"]
+    for row in ws.iter_rows(min_row=2):
+        cells = dict(zip(header, row, strict=True))
+        assert cells["as_of_month"].value == "2026-10" and cells["as_of_month"].data_type == "s"
+        assert cells["as_of_month"].number_format == "@"
+    # ids of digits: leading zeros and all 19 digits survive (typed as text, not numbers)
+    frame = pd.DataFrame([{c: "" for c in COLUMNS} | {"case_id": "FD-1", "manager_id": "0012345",
+                                                       "branch_id": "6222021234567890123", "risk_score": 99.5,
+                                                       "rank": 1, "as_of_month": "2026-10"}])
+    ws = load_workbook(write_xlsx(frame, tmp_path / "ids.xlsx")).active
+    values = {h.value: c.value for h, c in zip(ws[1], ws[2], strict=True)}
+    assert (values["manager_id"], values["branch_id"], values["as_of_month"]) == \
+        ("0012345", "6222021234567890123", "2026-10")
+    assert values["risk_score"] == 99.5
