@@ -21,7 +21,7 @@ from prefect.runtime import flow_run  # noqa: E402
 
 from pipeline import ledger  # noqa: E402
 from pipeline import tasks as t  # noqa: E402
-from pipeline.artifacts import case_rows, failure_markdown, summary_markdown  # noqa: E402
+from pipeline.artifacts import case_rows, failure_markdown, report_link, summary_markdown  # noqa: E402
 from pipeline.audit_params import AuditParams  # noqa: E402
 from pipeline.inbox import bundles_in  # noqa: E402
 from pipeline.runtime import code_version, local_text, utc_now  # noqa: E402
@@ -128,8 +128,8 @@ def audit(params: AuditParams) -> dict:
         steps.start("artifacts")
         rows = case_rows(report)
         t.record_artifacts(summary_markdown(month, run_id, counts, case_summary, ingests, outputs, rows,
-                                            params.unmask),
-                           rows, Path(outputs["report"]))
+                                            params.unmask, params.lang, params.report_url),
+                           rows, Path(outputs["report"]), report_link(params.report_url, run_id), params.lang)
         ledger.update(con, execution_id, status="completed", finished_at=utc_now(), row_counts=counts,
                       cases=case_summary, outputs=outputs, timings=steps.done(), peak_rss_mib=steps.peak_mib)
     except Exception as exc:

@@ -24,12 +24,17 @@ NUMERIC = {"risk_score", "rank", "lost_customers", "lost_aum", "shared_counterpa
 STATUSES = ("new", "ongoing", "confirmed", "dismissed", "suppressed")  # --status: the disposition, else the status
 
 
+def reason_text(t, reason) -> str:
+    """A reason in words, as the CSV and the Prefect case table show it."""
+    return f"{reason.label}: {reason.value} ({t.peer_median} {reason.peer_median})"
+
+
 def case_rows(report: AuditReport) -> pd.DataFrame:
     """One row per case, in rank order, with the export's columns."""
     t = report.t
     rows = []
     for c in report.cases:
-        reasons = [f"{r.label}: {r.value} ({t.peer_median} {r.peer_median})" for r in c.reasons]
+        reasons = [reason_text(t, r) for r in c.reasons]
         reasons += [""] * (3 - len(reasons))
         codes = [r.feature for r in c.reasons] + [""] * (3 - len(c.reasons))  # stable in every language
         rows.append({

@@ -322,6 +322,38 @@ _WORDS.update({
 })
 
 
+# the Prefect artifacts of a run (pipeline/artifacts.py), in the report's language
+_WORDS.update({
+    "art_title": ("审计 {month} — 运行 `{run_id}`", "Audit {month} — run `{run_id}`"),
+    "art_files": ("输入文件", "files in the bundle(s)"),
+    "art_files_detail": ("{n}（{skipped} 个已加载过，{rejected} 个被拒绝）", "{n} ({skipped} already loaded, {rejected} rejected)"),
+    "art_rows_loaded": ("已加载行数", "rows loaded"),
+    "art_rows_quarantined": ("隔离行数", "rows quarantined"),
+    "art_duplicates": ("完全重复行数", "exact duplicate rows"),
+    "art_flagged": ("预警案件（{rule}）", "flagged cases ({rule})"),
+    "art_flagged_detail": ("{flagged}（新增 {new}，持续 {ongoing}；分析员确认 {confirmed}，排除 {dismissed}）",
+                           "{flagged} ({new} new, {ongoing} ongoing; analysts: {confirmed} confirmed, "
+                           "{dismissed} dismissed)"),
+    "art_rule_budget": ("额度 {k}", "budget {k}"),
+    "art_rule_min_score": ("风险分 ≥ {s}", "risk score ≥ {s}"),
+    "art_suppressed": ("分析员暂停预警", "suppressed by analysts"),
+    "art_quarantined_by_file": ("本次隔离的行（按文件）", "Quarantined rows (this run)"),
+    "art_of_rows": ("总行数", "of rows"),
+    "art_quarantine_where": ("每一行的文件、行号、列和原因：数据仓库中的 `quarantine` 表。",
+                             "Each row with its file, line, column and reason: table `quarantine` in the warehouse."),
+    "art_rejected": ("被拒绝的文件", "Rejected files"),
+    "art_outputs": ("输出", "Outputs"),
+    "art_report": ("报告", "report"),
+    "art_report_path": ("报告文件（在能访问该目录的电脑上用浏览器打开）",
+                        "report file (open it in a browser on a machine that can reach the folder)"),
+    "art_flagged_csv": ("预警案件 CSV", "flagged cases CSV"),
+    "art_scores_csv": ("评分 CSV", "scores CSV"),
+    "art_unmasked": ("**本次输出中的客户姓名和电话未脱敏。**",
+                     "**Customer names and phone numbers are unmasked in this run's outputs.**"),
+    "art_report_link_text": ("审计报告（{run_id}）", "Audit report ({run_id})"),
+})
+
+
 class Words(dict):
     """The words of one language; `t.key` in templates, `t["key"]` in code."""
 

@@ -175,7 +175,8 @@ def test_case_counts_agree_everywhere_after_decisions(monthly):
         con.close()
     assert {k: ledger[k] for k in from_csv} == from_csv
     summary = artifacts_of(run["execution_id"])["audit-summary"]["data"]
-    assert f"({from_csv['new']} new, {from_csv['ongoing']} ongoing" in summary
+    assert f"新增 {from_csv['new']}，持续 {from_csv['ongoing']}；分析员确认 {from_csv['confirmed']}，排除 " \
+        f"{from_csv['dismissed']}" in summary
     index = Path(run["report"]).read_text(encoding="utf-8")
     figures = {label: int(n.replace(",", "")) for n, label in
                re.findall(r'<div class="n">([\d,]+)</div><div>([^<]+)</div>', index)}

@@ -41,17 +41,37 @@ def test_a_run_publishes_report_csv_and_model_in_one_folder(monthly):
 
 
 def test_every_run_has_summary_case_table_and_report_link_artifacts(monthly):
+    """In the report's language, with the report's numbers: names, branches, whole reasons, the
+    risk score with one decimal; the report's path as text, a link only where it is served."""
+    import csv
+
+    from reports.i18n import words
+
+    t = words("zh")
     run = monthly["oct"]
     artifacts = artifacts_of(run["execution_id"])
     assert set(artifacts) == {"audit-summary", "flagged-cases", "audit-report"}
     summary = artifacts["audit-summary"]["data"]
-    assert "# Audit 2026-10" in summary and "rows quarantined" in summary and "flagged cases" in summary
+    assert "# 审计 2026-10" in summary and "隔离行数" in summary and f"## {t.cases}" in summary
+    assert "rows quarantined" not in summary and "file://" not in summary
     table = artifacts["flagged-cases"]["data"]
     assert len(table) == run["flagged"]
-    assert [row["rank"] for row in table] == sorted(row["rank"] for row in table)
-    assert all(row["case_id"].startswith("FD-") and row["reasons"] for row in table)
-    assert all(isinstance(row["risk_score"], float) for row in table)
-    assert f"({Path(run['report']).as_uri()})" in artifacts["audit-report"]["data"]
+    assert set(table[0]) == {t.rank, t.case_id, t.manager_id, t.manager, t.branch, t.risk_score, t.status,
+                             t.disposition, t.reasons}
+    assert [row[t.rank] for row in table] == sorted(row[t.rank] for row in table)
+    with open(run["flagged_csv"], encoding="utf-8-sig", newline="") as f:
+        exported = {r["case_id"]: r for r in csv.DictReader(f)}
+    for row in table:
+        case = exported[row[t.case_id]]
+        assert row[t.manager] == case["manager_name"] and row[t.branch] == case["branch_id"]
+        assert row[t.reasons] == "；".join(case[f"reason_{i}"] for i in (1, 2, 3) if case[f"reason_{i}"])
+        assert row[t.risk_score] == round(float(case["risk_score"]), 1)
+        assert f"| {row[t.risk_score]:.1f} |" in summary
+    report = artifacts["audit-report"]
+    assert run["report"] in report["data"] and "file://" not in report["data"] and "](" not in report["data"]
+    served = artifacts_of(monthly["oct_rerun"]["execution_id"])["audit-report"]
+    run_id = monthly["oct_rerun"]["run_id"]
+    assert f"(https://audit.example/runs/{run_id}/index.html)" in served["data"]  # a real link
 
 
 def test_the_ledger_records_each_run_with_inputs_code_settings_counts_and_outputs(monthly):
