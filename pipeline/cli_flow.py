@@ -85,8 +85,10 @@ def demo(
 
 def _run_and_report(params: AuditParams) -> None:
     from pipeline.flow import audit
+    from pipeline.progress import step_progress
 
-    state = audit(params, return_state=True)
+    with step_progress(err):
+        state = audit(params, return_state=True)
     if not state.is_completed():
         exc = state.result(raise_on_failure=False)
         err.print(f"[red]error:[/red] {exc}")

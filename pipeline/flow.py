@@ -48,7 +48,7 @@ def audit(params: AuditParams) -> dict:
     log = get_run_logger()
     execution_id = str(flow_run.get_id() or "local")
     started = utc_now()
-    steps, run_dir = StepClock("open warehouse"), None
+    steps, run_dir = StepClock("open warehouse", say=lambda i, n, name: log.info("step %d/%d: %s", i, n, name)), None
     try:
         from pipeline.warehouse import connect
 
@@ -121,6 +121,10 @@ def audit(params: AuditParams) -> dict:
         case_summary = {"budget": scored.budget, "min_score": params.min_score, **cases.counts,
                         "suppressed": len(cases.suppressed),
                         "case_ids": list(cases.cases["case_id"])}
+
+        log.info("report: %s", outputs["report"])  # the last lines of a served run's log say where it is
+        if params.report_url:
+            log.info("report link: %s", report_link(params.report_url, run_id))
 
         steps.start("checkpoint")  # the run's writes leave the WAL now, not at close: timed and measured
         con.execute("checkpoint")

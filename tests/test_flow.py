@@ -213,3 +213,52 @@ def test_a_failing_step_is_named_recorded_and_publishes_nothing(prefect_api, tmp
     summary = artifacts_of(run["execution_id"])["audit-summary"]["data"]
     assert "Step **checks** failed" in summary
     assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
+
+
+def test_the_flow_log_names_every_step_and_ends_with_the_report_path(monthly):
+    """What a served run leaves in its log (the Prefect UI shows it): each step as it starts,
+    then where the report is."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.client.schemas.sorting import LogSort
+
+    from pipeline.steps import STEPS
+
+    run = monthly["oct"]
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[UUID(run["execution_id"])])),
+                                sort=LogSort.TIMESTAMP_ASC)
+    messages = [log.message for log in logs]
+    announced = [m for m in messages if m.startswith("step ")]
+    assert announced == [f"step {i}/{len(STEPS)}: {name}" for i, name in enumerate(STEPS, start=1)]
+    report_line = messages.index(f"report: {run['report']}")
+    assert report_line > messages.index(f"step {STEPS.index('publish') + 1}/{len(STEPS)}: publish")
+
+
+def test_feidan_run_in_a_terminal_shows_the_step_and_its_progress(prefect_api, tmp_path):
+    import pty
+
+    main, child = pty.openpty()
+    env = {**os.environ, "PREFECT_API_URL": prefect_api, "COLUMNS": "120"}
+    run = subprocess.Popen([str(Path(sys.executable).with_name("feidan")), "run", "--input", str(SAMPLE_BUNDLE),
+                            "--db", str(tmp_path / "w.duckdb"), "--out", str(tmp_path / "runs")],
+                           env=env, stdin=subprocess.DEVNULL, stdout=child, stderr=child, start_new_session=True)
+    os.close(child)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    assert run.wait(timeout=600) == 0
+    os.close(main)
+    text = screen.decode("utf-8", "replace")
+    for number, name in [(2, "ingest"), (4, "features"), (6, "score"), (8, "report")]:
+        assert f"step {number}/12: {name}" in text  # the live display names the running step
+    assert "12/12" in text and "━" in text  # the bar over the steps, completed
+    assert str(tmp_path / "runs") in text and "index.html" in text  # and where the report is
