@@ -269,7 +269,7 @@ def test_feidan_export_writes_the_chosen_cases_from_the_warehouse(audited, tmp_p
 # a date, a time or an id, whose text runs over more than one line; amounts not right-aligned
 _MEASURE = """<script>
 const broken = [], left = [];
-for (const td of document.querySelectorAll('table.evidence td')) {
+for (const td of document.querySelectorAll('main table td')) {
   const text = td.textContent.trim();
   if (!/^(-?[\\d,]+(\\.\\d+)?|\\d{4}-\\d\\d-\\d\\d( \\d\\d:\\d\\d)?|[A-Za-z]+\\d+|[\\d*]{4,})$/.test(text)) continue;
   const r = document.createRange(); r.selectNodeContents(td);
