@@ -271,7 +271,7 @@ _MEASURE = """<script>
 const broken = [], left = [];
 for (const td of document.querySelectorAll('main table td')) {
   const text = td.textContent.trim();
-  if (!/^(-?[\\d,]+(\\.\\d+)?|\\d{4}-\\d\\d-\\d\\d( \\d\\d:\\d\\d)?|[A-Za-z]+\\d+|[\\d*]{4,})$/.test(text)) continue;
+  if (!/^(-?[\\d,]+(\\.\\d+)?|\\d{4}-\\d\\d(-\\d\\d)?( \\d\\d:\\d\\d)?|[A-Za-z]+\\d+|[\\d*]{4,})$/.test(text)) continue;
   const r = document.createRange(); r.selectNodeContents(td);
   const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top))).size;
   if (lines > 1) broken.push(text);
