@@ -35,6 +35,23 @@ class CaseResult:
     def ongoing(self) -> int:
         return int((self.cases["status"] == "ongoing").sum())
 
+    @property
+    def counts(self) -> dict[str, int]:
+        return case_counts(self.cases)
+
+
+def case_counts(cases: pd.DataFrame) -> dict[str, int]:
+    """The one count of a month's cases, used by the CLI, the ledger, the artifacts, the report
+    and the export: by the case's own status (new / ongoing: every case is one of the two) and,
+    separately, by the analysts' disposition in force in that month (confirmed / dismissed; a
+    lapsed suppression is not in force)."""
+    disposition = cases["disposition"] if "disposition" in cases else pd.Series(dtype=object)
+    return {"flagged": len(cases),
+            "new": int((cases["status"] == "new").sum()),
+            "ongoing": int((cases["status"] == "ongoing").sum()),
+            "confirmed": int((disposition == "confirmed").sum()),
+            "dismissed": int((disposition == "dismissed").sum())}
+
 
 def _sql(name: str) -> str:
     return resources.files("models").joinpath("sql", name).read_text(encoding="utf-8")

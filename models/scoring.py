@@ -21,6 +21,8 @@ import joblib
 import numpy as np
 import pandas as pd
 
+from core.files import atomic_path, write_bytes_atomic
+from core.tabular import write_csv
 from features.catalog import BY_NAME, SCORED_NAMES
 from models.detectors import (
     ControlPoints,
@@ -30,11 +32,11 @@ from models.detectors import (
     FamilyTailDetector,
     IForestDetector,
 )
-from pipeline.files import atomic_path, write_bytes_atomic
 
 KINDS = ("peer_z_max", "self_z_max")
 COLUMNS = [f"{f}:{k}" for f in SCORED_NAMES for k in KINDS]
 FAMILY_OF_COLUMN = tuple(BY_NAME[f].family for f in SCORED_NAMES for _ in KINDS)
+SCORES_CSV_NUMERIC = ("risk_score", "raw_score", "rank", "flagged")
 MIN_REASON_Z = 1.0  # a feature quoted as a reason is at least this unusual (peer or self z)
 
 
@@ -174,11 +176,12 @@ def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_di
     model_id = hashlib.sha256((json.dumps(params, sort_keys=True) + data_hash).encode()).hexdigest()[:12]
     model = build_model(settings.detector, settings.seed, settings.family_power).fit(X)
     risk = model.decision_function(X)
+    raw = raw_scores(model, X)
     contrib = model.explain(X) if explain else None
     evidence = Evidence.of(inputs, ids) if explain else None
     meta = inputs.groupby("manager_id")[["branch_id", "tier", "last_month"]].first()
     k = flag_count(risk, budget, min_score)
-    frame = pd.DataFrame({"manager_id": ids, "risk_score": np.round(risk, 4)})
+    frame = pd.DataFrame({"manager_id": ids, "risk_score": np.round(risk, 4), "raw_score": raw})
     frame["reasons"] = ([json.dumps(reasons_for(contrib[i], i, evidence), ensure_ascii=False)
                          for i in range(len(ids))] if explain else "[]")
     frame = frame.join(meta, on="manager_id")
@@ -188,7 +191,7 @@ def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_di
     frame["month"] = as_of
     frame["model_id"] = model_id
     frame = frame[["manager_id", "month", "branch_id", "tier", "risk_score", "rank", "flagged",
-                   "reasons", "model_id"]].reset_index(drop=True)
+                   "reasons", "model_id", "raw_score"]].reset_index(drop=True)
     _write_scores(con, frame, as_of)
     if out_dir is not None:
         rule = {"min_score": min_score} if min_score is not None else {"budget": k}
@@ -200,7 +203,21 @@ def ensure_scores_table(con: duckdb.DuckDBPyConnection) -> None:
     """One row per manager × scored month (rerunning a month replaces its rows)."""
     con.execute("""create table if not exists scores (
         manager_id varchar, month date, branch_id varchar, tier varchar, risk_score double,
-        rank integer, flagged boolean, reasons json, model_id varchar)""")
+        rank integer, flagged boolean, reasons json, model_id varchar, raw_score double)""")
+    # raw_score: the detector's own score before ranking (the report plots it); warehouses
+    # scored before it existed gain the column, empty for their old months
+    con.execute("alter table scores add column if not exists raw_score double")
+
+
+def raw_scores(model, X: np.ndarray) -> np.ndarray:
+    """The detector's own score, before the risk score turns it into a percentile: the weighted
+    mean of the members' scores (one member, the default: its score). Shown, never ranked on."""
+    fitted = getattr(model, "fitted_", None)
+    if not fitted:
+        return np.round(np.asarray(model.decision_function(X), dtype=float), 6)
+    total = sum(w for *_, w in fitted)
+    members = model.member_scores(X)
+    return np.round(sum(w * np.asarray(members[name], dtype=float) for name, _, w in fitted) / total, 6)
 
 
 def backfill_scores(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, months: int = 5,
@@ -226,7 +243,7 @@ def _write_scores(con, frame: pd.DataFrame, as_of: dt.date) -> None:
     try:
         con.execute("delete from scores where month = ?", [as_of])  # rerunning a month replaces it
         con.register("_scores", frame)
-        con.execute("insert into scores select * from _scores")
+        con.execute("insert into scores by name select * from _scores")
         con.unregister("_scores")
         con.execute("commit")
     except BaseException:
@@ -250,7 +267,7 @@ def _write_artefacts(out_dir: Path, model, params: dict, data_hash: str, model_i
         reason_1=[_reason(r, 0) for r in frame["reasons"]], reason_2=[_reason(r, 1) for r in frame["reasons"]],
         reason_3=[_reason(r, 2) for r in frame["reasons"]],
     ).drop(columns=["reasons"])
-    write_bytes_atomic(out_dir / "scores.csv", csv.to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
+    write_csv(csv, out_dir / "scores.csv", numeric=SCORES_CSV_NUMERIC)  # the one CSV writer
 
 
 def _reason(reasons_json: str, i: int) -> str:

@@ -29,6 +29,15 @@ class AuditParams(BaseModel):
         None, gt=0, le=100, description="instead of a budget: every manager with at least this risk score")
     lang: Literal["zh", "en"] = Field("zh", description="report language")
     unmask: bool = Field(False, description="show customer names and phones unmasked (recorded in the ledger)")
+    report_url: str | None = Field(
+        None, description="http(s) address where `out` is served: the Prefect UI then links to the report")
+
+    @field_validator("report_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"--report-url must start with http:// or https://, not {value!r}")
+        return value
 
     @field_validator("as_of")
     @classmethod

@@ -24,6 +24,9 @@ MinScore = Annotated[float | None, typer.Option(
                         "percentile: 99.5 = the top 0.5%); a suppressed manager's place is not refilled.")]
 Lang = Annotated[str, typer.Option("--lang", help="Report language: zh or en.")]
 OutRoot = Annotated[Path, typer.Option("--out", help="Root folder of the run folders (report, CSVs, model).")]
+ReportUrl = Annotated[str | None, typer.Option(
+    "--report-url", help="http(s) address where --out is served (e.g. https://audit.bank/runs): the "
+                         "Prefect UI then links to <url>/<run id>/index.html; without it, the path is shown.")]
 
 
 def _params(**values) -> AuditParams:
@@ -44,6 +47,7 @@ def run(
     out_root: OutRoot = DEFAULT_OUT,
     unmask: Annotated[bool, typer.Option("--unmask", help="Unmasked customer names and phones "
                                                           "(recorded in the run ledger).")] = False,
+    report_url: ReportUrl = None,
 ) -> None:
     """Run the audit flow: load the bundle, check, build features, score, decide cases,
     write the report and the flagged-cases CSV, record the run in the ledger.
@@ -52,7 +56,7 @@ def run(
     Exit codes: 0 done; 1 a step failed (named); 2 the warehouse is in use or bad options.
     """
     params = _params(bundle=input, warehouse=db, out=out_root, as_of=as_of, budget=budget, min_score=min_score,
-                     lang=lang, unmask=unmask)
+                     lang=lang, unmask=unmask, report_url=report_url)
     _open(_settings(warehouse=db)).close()  # another run holds it: stop now, not after Prefect starts
     _run_and_report(params)
 
@@ -81,16 +85,18 @@ def demo(
 
 def _run_and_report(params: AuditParams) -> None:
     from pipeline.flow import audit
+    from pipeline.progress import step_progress
 
-    state = audit(params, return_state=True)
+    with step_progress(err):
+        state = audit(params, return_state=True)
     if not state.is_completed():
         exc = state.result(raise_on_failure=False)
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1)
     r = state.result()
     out.print(f"\n[bold]Audit {r['audit_month']} done[/bold] — run {r['run_id']}")
-    out.print(f"  managers scored {r['scored']:,}; flagged {r['flagged']} ({r['new']} new, {r['ongoing']} ongoing)"
-              f"; suppressed by analysts {r['suppressed']}")
+    out.print(f"  managers scored {r['scored']:,}; flagged {r['flagged']} ({r['new']} new, {r['ongoing']} ongoing"
+              f"; analysts: {r['confirmed']} confirmed, {r['dismissed']} dismissed); suppressed {r['suppressed']}")
     out.print(f"  rows loaded {r['loaded']:,}; quarantined {r['quarantined']:,}")
     out.print(f"  report:            {r['report']}")
     out.print(f"  flagged cases CSV: {r['flagged_csv']}")
@@ -110,13 +116,15 @@ def serve(
     min_score: MinScore = None,
     lang: Lang = "zh",
     name: Annotated[str, typer.Option(help="Deployment name (flow 'audit').")] = "monthly",
+    report_url: ReportUrl = None,
 ) -> None:
     """Serve the audit flow as a Prefect deployment on a schedule; each run loads what has
     landed in the inbox and audits the newest month. Needs a Prefect server (PREFECT_API_URL):
     see the README, "Scheduling on a Prefect server". Stop with Ctrl-C."""
     from pipeline.serve import ServeError, serve_audit
 
-    params = _params(inbox=inbox, warehouse=db, out=out_root, budget=budget, min_score=min_score, lang=lang)
+    params = _params(inbox=inbox, warehouse=db, out=out_root, budget=budget, min_score=min_score, lang=lang,
+                     report_url=report_url)
     try:
         serve_audit(params, cron=cron, timezone=timezone, name=name, say=out.print)
     except ServeError as exc:

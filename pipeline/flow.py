@@ -22,7 +22,7 @@ from prefect.runtime import flow_run  # noqa: E402
 
 from pipeline import ledger  # noqa: E402
 from pipeline import tasks as t  # noqa: E402
-from pipeline.artifacts import case_rows, failure_markdown, summary_markdown  # noqa: E402
+from pipeline.artifacts import case_rows, failure_markdown, report_link, summary_markdown  # noqa: E402
 from pipeline.audit_params import AuditParams  # noqa: E402
 from pipeline.errors import describe  # noqa: E402
 from pipeline.inbox import bundles_in  # noqa: E402
@@ -50,7 +50,7 @@ def audit(params: AuditParams) -> dict:
     log = get_run_logger()
     execution_id = str(flow_run.get_id() or "local")
     started = utc_now()
-    steps, run_dir = StepClock("open warehouse"), None
+    steps, run_dir = StepClock("open warehouse", say=lambda i, n, name: log.info("step %d/%d: %s", i, n, name)), None
     try:
         from pipeline.warehouse import connect
 
@@ -121,8 +121,8 @@ def audit(params: AuditParams) -> dict:
                    "scores_csv": str(folder / "scores.csv")}
         counts = {**_row_counts(ingests, features, scored),
                   "history_months": [f"{m:%Y-%m}" for m in history_months]}
-        case_summary = {"budget": scored.budget, "min_score": params.min_score, "flagged": len(cases.cases),
-                        "new": cases.new, "ongoing": cases.ongoing, "suppressed": len(cases.suppressed),
+        case_summary = {"budget": scored.budget, "min_score": params.min_score, **cases.counts,
+                        "suppressed": len(cases.suppressed),
                         "case_ids": list(cases.cases["case_id"])}
         # The ledger says what is being published before the folder moves, and that it was
         # right after: a run killed in between is judged by the next one (ledger.start) from
@@ -133,14 +133,19 @@ def audit(params: AuditParams) -> dict:
         run_dir = None  # moved into place: nothing to remove if a later step fails
         ledger.update(con, execution_id, status="published", outputs=outputs)
 
+        log.info("report: %s", outputs["report"])  # the last lines of a served run's log say where it is
+        if params.report_url:
+            log.info("report link: %s", report_link(params.report_url, run_id))
+
         steps.start("checkpoint")  # the run's writes leave the WAL now, not at close: timed and measured
         con.execute("checkpoint")
 
         steps.start("artifacts")
         rows = case_rows(report)
         warning = _artifacts_after_publish(
-            summary_markdown(month, run_id, counts, case_summary, ingests, outputs, rows, params.unmask),
-            rows, Path(outputs["report"]), log)
+            summary_markdown(month, run_id, counts, case_summary, ingests, outputs, rows, params.unmask,
+                             params.lang, params.report_url),
+            rows, Path(outputs["report"]), report_link(params.report_url, run_id), params.lang, log)
         ledger.update(con, execution_id, status="published_with_errors" if warning else "completed",
                       finished_at=utc_now(), failed_step="artifacts" if warning else None, error=warning,
                       timings=steps.done(), peak_rss_mib=steps.peak_mib)
@@ -163,11 +168,12 @@ def audit(params: AuditParams) -> dict:
             "warning": warning}
 
 
-def _artifacts_after_publish(summary: str, rows: list[dict], report: Path, log) -> str | None:
+def _artifacts_after_publish(summary: str, rows: list[dict], report: Path, link: str | None, lang: str,
+                             log) -> str | None:
     """Create the Prefect artifacts; a failure is a warning, not a failed run: the report is
     published already, and the ledger must not make it look unpublished."""
     try:
-        t.record_artifacts(summary, rows, report)
+        t.record_artifacts(summary, rows, report, link, lang)
     except Exception as exc:
         warning = f"the outputs are published, but the Prefect artifacts were not created: {type(exc).__name__}: {exc}"
         log.warning(warning)

@@ -160,13 +160,22 @@ ARTIFACT_CLIENT = {"PREFECT_CLIENT_MAX_RETRIES": 1, "PREFECT_API_REQUEST_TIMEOUT
 
 
 @task(name="artifacts", **IO)
-def record_artifacts(summary: str, cases: list[dict], report: Path | None) -> None:
+def record_artifacts(summary: str, cases: list[dict], report: Path | None, link: str | None = None,
+                     lang: str = "zh") -> None:
+    """The summary, the case table and the report: a link where it is served over http
+    (`--report-url`), else its path as text (browsers refuse file:// links from the UI)."""
     from prefect import settings as ps
+
+    from pipeline.artifacts import report_markdown
+    from reports.i18n import words
 
     with ps.temporary_settings(updates={getattr(ps, k): v for k, v in ARTIFACT_CLIENT.items()}):
         create_markdown_artifact(summary, key="audit-summary", description="Audit run summary")
         if cases is not None:
             create_table_artifact(cases, key="flagged-cases", description="Flagged cases, best first")
-        if report is not None:
-            create_link_artifact(report.as_uri(), link_text=f"Audit report ({report.parent.name})",
+        if link is not None:
+            create_link_artifact(link, link_text=words(lang).art_report_link_text.format(run_id=report.parent.name),
                                  key="audit-report", description="The HTML audit report of this run")
+        elif report is not None:
+            create_markdown_artifact(report_markdown(str(report), lang), key="audit-report",
+                                     description="Where the HTML audit report of this run is")

@@ -14,8 +14,8 @@ import duckdb
 import pandas as pd
 from markupsafe import Markup
 
-from features.catalog import BY_NAME, CATALOG
-from models.cases import load_cases, load_suppressed, past_outcomes
+from features.catalog import BY_NAME, CATALOG, FAMILIES
+from models.cases import case_counts, load_cases, load_suppressed, past_outcomes
 from reports import charts
 from reports.evidence import (
     FEATURE_EVIDENCE,
@@ -61,12 +61,15 @@ class Case:
     manager_name: str
     branch_id: str
     tier: str
+    tier_label: str
     rank: int
     risk_score: float
-    status: str  # new | ongoing | confirmed | dismissed (the disposition in force wins)
+    status: str  # the case's own: new | ongoing
     status_label: str
     first_flagged_month: str
     disposition_until: str | None
+    disposition: str | None  # the analysts' decision in force in the audit month: confirmed | dismissed
+    disposition_label: str
     reasons: list[Reason]
     counts: dict[str, float]
     page: str  # relative link to the manager page
@@ -76,6 +79,7 @@ class Case:
 class FeatureRow:
     label: str
     family: int
+    month: str  # the audit month, or the month a reason quotes (its peer z peaked)
     value: str
     support: str  # events a share is computed from ("–" for counts)
     estimate: str  # the share shrunk toward the peer rate, which the z-scores compare
@@ -110,6 +114,7 @@ class AuditReport:
     other_branches: int
     pages: list[ManagerPage]
     method: dict = field(default_factory=dict)
+    families: list[tuple[int, str]] = field(default_factory=list)  # the legend of the family numbers
 
 
 def page_name(manager_id: str) -> str:
@@ -143,6 +148,15 @@ def _z(v) -> str:
     return "–" if v is None or pd.isna(v) else f"{float(v):+.1f}"
 
 
+def _feature_row(f, month: str, row, label: str, is_reason: bool) -> FeatureRow:
+    return FeatureRow(getattr(f, label), f.family, month, format_value(f.name, row["value"]),
+                      _support(f.name, row["support"]),
+                      format_value(f.name, row["estimate"]) if f.unit == "share" else "–",
+                      format_value(f.name, row["peer_median"]),
+                      "–" if pd.isna(row["percentile"]) else f"{100 * row['percentile']:.0f}",
+                      _z(row["peer_z"]), _z(row["self_z"]), is_reason)
+
+
 def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, settings) -> AuditReport:
     as_of = as_of.replace(day=1)
     t = words(run.lang)
@@ -151,8 +165,8 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
     meaning = "meaning_zh" if run.lang == "zh" else "meaning_en"
 
     cases_df = load_cases(con, as_of)
-    scores = con.execute("select manager_id, branch_id, tier, risk_score, flagged, reasons from scores where month = ?",
-                         [as_of]).df()
+    scores = con.execute("select manager_id, branch_id, tier, risk_score, raw_score, flagged, reasons from scores "
+                         "where month = ?", [as_of]).df()
     managers = con.execute("select manager_id, manager_name from stg_managers").df()
     names = dict(zip(managers["manager_id"], managers["manager_name"], strict=True))
     reasons_by_manager = dict(zip(scores["manager_id"], scores["reasons"], strict=True))
@@ -162,7 +176,9 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
     con.execute("create or replace temp table report_managers as select manager_id from _report_cases")
     con.unregister("_report_cases")
     frames = load_evidence(con, list(cases_df["manager_id"]), as_of, settings)
-    peers = con.execute(_sql("peer_comparison"), {"as_of": as_of}).df()
+    first = (pd.Timestamp(as_of) - pd.DateOffset(months=settings.score_window_months - 1)).date()
+    peers = con.execute(_sql("peer_comparison"), {"as_of": as_of, "first": first}).df()
+    peers["month"] = pd.to_datetime(peers["month"]).dt.strftime("%Y-%m")
     history = con.execute(_sql("score_history"), {"as_of": as_of}).df()
     peers_of, history_of = by_manager(peers), by_manager(history)
 
@@ -173,27 +189,31 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
         reasons = [Reason(r["feature"], getattr(BY_NAME[r["feature"]], label), getattr(BY_NAME[r["feature"]], meaning),
                           format_value(r["feature"], r["value"]), format_value(r["feature"], r["peer_median"]),
                           r["peer_z"], r["self_z"], r["month"], FEATURE_EVIDENCE[r["feature"]]) for r in raw]
-        status = row.disposition if isinstance(row.disposition, str) else row.status
-        case = Case(row.case_id, mid, names.get(mid) or "", meta.at[mid, "branch_id"], meta.at[mid, "tier"],
-                    int(row.rank), float(row.risk_score), status, t[f"status_{status}"],
+        disposition = row.disposition if isinstance(row.disposition, str) else None
+        tier = meta.at[mid, "tier"]
+        case = Case(row.case_id, mid, names.get(mid) or "", meta.at[mid, "branch_id"], tier,
+                    t.get(f"tier_{tier}", tier) if isinstance(tier, str) else "", int(row.rank), float(row.risk_score), row.status, t[f"status_{row.status}"],
                     pd.Timestamp(row.first_flagged_month).strftime("%Y-%m"),
                     None if pd.isna(row.disposition_until) else pd.Timestamp(row.disposition_until).strftime("%Y-%m-%d"),
+                    disposition, t[f"status_{disposition}"] if disposition else "",
                     reasons, counts_for(mid, frames), f"managers/{page_name(mid)}.html")
         cases.append(case)
         backs: dict[str, list[str]] = {}
         for r in reasons:
             backs.setdefault(r.evidence, []).append(r.label)
-        mine = peers_of.get(mid, peers.iloc[:0]).set_index("feature")
-        reason_features = {r.feature for r in reasons}
-        feature_rows = [
-            FeatureRow(getattr(f, label), f.family, format_value(f.name, mine.at[f.name, "value"]),
-                       _support(f.name, mine.at[f.name, "support"]),
-                       format_value(f.name, mine.at[f.name, "estimate"]) if f.unit == "share" else "–",
-                       format_value(f.name, mine.at[f.name, "peer_median"]),
-                       "–" if pd.isna(mine.at[f.name, "percentile"]) else f"{100 * mine.at[f.name, 'percentile']:.0f}",
-                       _z(mine.at[f.name, "peer_z"]), _z(mine.at[f.name, "self_z"]), f.name in reason_features)
-            for f in CATALOG if f.name in mine.index]
-        feature_rows.sort(key=lambda fr: not fr.is_reason)
+        mine = peers_of.get(mid, peers.iloc[:0]).set_index(["feature", "month"])
+        reason_months = {r.feature: r.month for r in reasons}
+        feature_rows = []
+        for f in CATALOG:
+            months = [f"{as_of:%Y-%m}"]
+            if reason_months.get(f.name) and reason_months[f.name] != months[0]:
+                months.insert(0, reason_months[f.name])  # the month the reason quotes, then the audit month
+            for m in months:
+                if (f.name, m) in mine.index:
+                    feature_rows.append(_feature_row(f, m, mine.loc[(f.name, m)], label,
+                                                     reason_months.get(f.name) == m))
+        reason_labels = {getattr(BY_NAME[n], label) for n in reason_months}
+        feature_rows.sort(key=lambda fr: fr.label not in reason_labels)  # a reason's rows first
         hist = history_of.get(mid, history.iloc[:0])
         points = [(pd.Timestamp(h.month).strftime("%Y-%m"), float(h.risk_score), bool(h.flagged))
                   for h in hist.itertuples(index=False)]
@@ -209,14 +229,17 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
     header = read_header(con, as_of, run.load_id, settings)
     for skipped in header.skipped:
         skipped["label"] = skipped[label]
-    figures = {"managers_scored": len(scores), "cases_flagged": len(cases),
-               "new_cases": sum(c.status == "new" for c in cases),
-               "ongoing_cases": sum(c.status != "new" for c in cases),
+    for f in header.inputs:  # a message the run header has a word for is shown in the report's language
+        if f.get("message_code"):
+            f["message"] = t[f"file_msg_{f['message_code']}"]
+    counts = case_counts(cases_df)  # the same count as the CLI, the ledger and the artifacts
+    figures = {"managers_scored": len(scores), "cases_flagged": counts["flagged"],
+               "new_cases": counts["new"], "ongoing_cases": counts["ongoing"],
+               "confirmed_cases": counts["confirmed"], "dismissed_cases": counts["dismissed"],
                "branches_with_cases": len(with_cases)}
     return AuditReport(
         run=run, t=t, as_of=as_of, header=header, figures=figures, threshold=threshold,
-        histogram_svg=charts.score_histogram(list(scores["risk_score"]), threshold, t.distribution,
-                                             t.risk_axis, t.managers_axis, t.threshold),
+        histogram_svg=_distribution(scores, cases_df, t),
         cases=cases,
         suppressed=[{"manager_id": s.manager_id, "manager_name": names.get(s.manager_id) or "",
                      "branch_id": s.branch_id or "", "rank": "" if pd.isna(s.rank) else int(s.rank),
@@ -229,6 +252,7 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
                   for b in with_cases.itertuples(index=False)],
         other_branches=len(branches) - len(with_cases),
         pages=pages,
+        families=[(n, names_[0 if run.lang == "zh" else 1]) for n, names_ in sorted(FAMILIES.items())],
         method={**method_info(con, as_of, settings, t, label, meaning),
                 "alert_rule": (t.method_threshold_text.format(s=f"{run.min_score:g}", k=figures["cases_flagged"],
                                                               n=figures["managers_scored"])
@@ -236,6 +260,20 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
                                else t.method_budget_text.format(k=figures["cases_flagged"],
                                                                 n=figures["managers_scored"]))},
     )
+
+
+def _distribution(scores: pd.DataFrame, cases_df: pd.DataFrame, t: Words) -> Markup:
+    """The detector's raw score of every manager (log scale), the cases marked and the alert line
+    at the lowest case's raw score; months scored before raw scores were kept: the risk score."""
+    raw = scores["raw_score"]
+    if raw.isna().all():
+        threshold = float(cases_df["risk_score"].min()) if len(cases_df) else None
+        return charts.score_histogram(list(scores["risk_score"]), threshold, t.distribution, t.risk_axis,
+                                      t.managers_axis, t.threshold)
+    of_cases = [float(v) for v in scores.loc[scores["manager_id"].isin(cases_df["manager_id"]), "raw_score"]]
+    return charts.raw_score_distribution([float(v) for v in raw.fillna(0.0)], of_cases,
+                                         min(of_cases) if of_cases else None, t.raw_distribution,
+                                         t.raw_axis, t.managers_axis_log, t.threshold, t.case)
 
 
 def method_info(con, as_of: dt.date, settings, t: Words, label: str, meaning: str) -> dict:

@@ -58,6 +58,78 @@ def score_histogram(scores: list[float], threshold: float | None, title: str, x_
     return _svg(body, title)
 
 
+def raw_score_distribution(raw: list[float], cases: list[float], threshold: float | None, title: str,
+                           x_label: str, y_label: str, threshold_label: str, case_label: str,
+                           bins: int = 40) -> Markup:
+    """The detector's own score (before it becomes a percentile) of every manager, on a log
+    scale both ways: the bulk of the managers on the left, the cases as red marks under the
+    axis, the alert line at the lowest case's raw score, so an analyst sees how far the
+    cases stand out. Scores at or below the lowest tick fall in the first bin."""
+    import math
+
+    positive = [v for v in raw if v is not None and v > 0 and math.isfinite(v)]
+    if not positive:
+        return _svg([], title)
+    hi_exp = math.ceil(math.log10(max(positive)))
+    lo_exp = min(hi_exp - 1, math.floor(math.log10(sorted(positive)[len(positive) // 100])))  # 1st percentile
+    lo, span = float(lo_exp), float(hi_exp - lo_exp)
+    pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM - 10  # room under the axis for the case marks
+
+    def x_of(v: float) -> float:
+        e = math.log10(v) if v > 0 else lo
+        return LEFT + pw * min(1.0, max(0.0, (e - lo) / span))
+
+    counts = [0] * bins
+    for v in raw:
+        if v is None or not math.isfinite(v):
+            continue
+        counts[min(bins - 1, int((x_of(v) - LEFT) / pw * bins))] += 1
+    top = math.log10(1 + max(counts))
+    bw = pw / bins
+    body = [f'<line x1="{LEFT}" y1="{TOP + ph}" x2="{LEFT + pw}" y2="{TOP + ph}" stroke="#555"/>']
+    for n in (1, 10, 100, 1000, 10000, 100000):  # grid first, the bars over it
+        if math.log10(1 + n) > top:
+            break
+        y = TOP + ph - ph * math.log10(1 + n) / top
+        body.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{n:,}</text>')
+        body.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + pw}" y2="{y:.1f}" stroke="#eee"/>')
+    for i, c in enumerate(counts):
+        if not c:
+            continue
+        h = ph * math.log10(1 + c) / top
+        a, b = 10 ** (lo + span * i / bins), 10 ** (lo + span * (i + 1) / bins)
+        body.append(f'<rect x="{LEFT + i * bw + 0.5:.1f}" y="{TOP + ph - h:.1f}" width="{bw - 1:.1f}" '
+                    f'height="{h:.1f}" fill="#5b7fa6"><title>{a:.3g}–{b:.3g}: {c}</title></rect>')
+    for e in range(lo_exp, hi_exp + 1):
+        x = LEFT + pw * (e - lo) / span
+        body.append(f'<line x1="{x:.1f}" y1="{TOP + ph}" x2="{x:.1f}" y2="{TOP + ph + 4}" stroke="#555"/>')
+        body.append(f'<text x="{x:.1f}" y="{TOP + ph + 24}" font-size="11" text-anchor="middle" '
+                    f'class="tick">{10.0 ** e:g}</text>')
+    for v in cases:
+        if v is None or not math.isfinite(v):
+            continue
+        x = x_of(v)
+        body.append(f'<line class="case" x1="{x:.1f}" y1="{TOP + ph + 2}" x2="{x:.1f}" y2="{TOP + ph + 10}" '
+                    f'stroke="#c0392b" stroke-width="2"><title>{escape(case_label)} {v:.3g}</title></line>')
+    body.append(f'<text x="{LEFT + pw / 2:.1f}" y="{H - 2}" font-size="12" text-anchor="middle">'
+                f'{escape(x_label)}</text>')
+    body.append(f'<text x="12" y="{TOP + ph / 2:.1f}" font-size="12" text-anchor="middle" '
+                f'transform="rotate(-90 12 {TOP + ph / 2:.1f})">{escape(y_label)}</text>')
+    if threshold is not None and math.isfinite(threshold):
+        x = x_of(threshold)
+        body.append(f'<line class="threshold" x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{TOP + ph}" '
+                    'stroke="#c0392b" stroke-width="2" stroke-dasharray="4 3"/>')
+        text = f"{threshold_label} {threshold:.3g}"
+        width = sum(11 if ord(ch) > 0x2E80 else 6.5 for ch in text)
+        anchor_right = x - 8 - width > LEFT
+        tx = x - 6 if anchor_right else x + 6
+        body.append(f'<rect x="{(x - 8 - width) if anchor_right else (x + 4):.1f}" y="{TOP + 2}" '
+                    f'width="{width + 4:.1f}" height="14" fill="#fff" opacity="0.9"/>')
+        body.append(f'<text x="{tx:.1f}" y="{TOP + 13}" font-size="11" fill="#c0392b" '
+                    f'text-anchor="{"end" if anchor_right else "start"}">{escape(text)}</text>')
+    return _svg(body, title)
+
+
 def score_history(points: list[tuple[str, float, bool]], title: str, y_label: str) -> Markup:
     """Risk score per scored month (label, score, flagged); flagged months drawn in red."""
     w, h, top = 540, 190, TOP + 14  # room above 100 for the value labels

@@ -73,22 +73,22 @@ KINDS: dict[str, Kind] = {
         ("customer_id", "text"), ("customer_name", "name"), ("changed_at", "datetime"),
         ("old_value", "phone"), ("new_value", "phone"), ("shared_with", "shared_with"))),
     "unrecorded": Kind("evidence_deals", (
-        ("deal_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("product_type", "text"),
+        ("deal_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("product_type", "product_type"),
         ("product_code", "text"), ("amount", "money"), ("deal_date", "date")), where=("kind", "unrecorded")),
     "late_losses": Kind("evidence_deals", (
-        ("deal_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("product_type", "text"),
-        ("amount", "money"), ("deal_date", "date"), ("stage", "text"), ("lost_reason", "text")),
+        ("deal_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("product_type", "product_type"),
+        ("amount", "money"), ("deal_date", "date"), ("stage", "stage"), ("lost_reason", "text")),
         where=("kind", "late_loss")),
     "complaints": Kind("evidence_complaints", (
         ("complaint_id", "text"), ("customer_id", "text"), ("customer_name", "name"),
-        ("received_on", "date"), ("category", "text"), ("text", "text"))),
+        ("received_on", "date"), ("category", "category"), ("text", "text"))),
     "offhours_contacts": Kind("evidence_contacts", (
         ("contact_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("contact_at", "datetime"),
-        ("channel", "text"), ("non_workday", "bool"), ("logged_at", "datetime"), ("note", "text")),
+        ("channel", "channel"), ("non_workday", "bool"), ("logged_at", "datetime"), ("note", "text")),
         where=("off_hours", True)),
     "late_logged": Kind("evidence_contacts", (
         ("contact_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("contact_at", "datetime"),
-        ("logged_at", "datetime"), ("lag_days", "num"), ("channel", "text"), ("note", "text")),
+        ("logged_at", "datetime"), ("lag_days", "num"), ("channel", "channel"), ("note", "text")),
         where=("late", True), most_telling="lag_days"),
     "elderly_outflows": Kind("evidence_elderly_outflows", (
         ("transfer_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("age", "int"),
@@ -106,6 +106,24 @@ class EvidenceTable:
     total: int
     note: str = ""
     backs: list[str] = field(default_factory=list)  # feature labels this table is evidence for
+    cells: list[str] = field(default_factory=list)  # per column: num | nowrap | ids | text (how it may wrap)
+
+
+# free text wraps (long words anywhere); numbers are right-aligned and, like ids, dates, phones
+# and accounts, never broken; a list of ids wraps only between ids
+TEXT_COLUMNS = {"note", "text", "lost_reason", "move_reason", "counterparty_bank", "category", "stage",
+                "product_type", "channel"}
+
+
+def cell_class(column: str, fmt: str) -> str:
+    if fmt in ("money", "num", "int"):
+        return "num"
+    if fmt == "ids":
+        return "ids"
+    if fmt in ("date", "datetime", "phone", "account", "channel", "product_type", "stage", "category") or (
+            fmt == "text" and column not in TEXT_COLUMNS):
+        return "nowrap"
+    return "text"
 
 
 def evidence_window(as_of: dt.date, score_window_months: int) -> tuple[dt.date, dt.date]:
@@ -164,7 +182,7 @@ def tables_for(manager: str, frames: dict[str, dict[str, pd.DataFrame]], t: Word
                  for values in rows[[c for c, _ in spec.columns]].head(SHOWN_ROWS).itertuples(index=False)]
         note = t.showing_first.format(shown=SHOWN_ROWS, total=len(rows)) if len(rows) > SHOWN_ROWS else ""
         out.append(EvidenceTable(kind, t[f"ev_{kind}"], [t[c] for c, _ in spec.columns], cells, len(rows),
-                                 note, labels.get(kind, [])))
+                                 note, labels.get(kind, []), [cell_class(c, f) for c, f in spec.columns]))
     order = list(labels)
     out.sort(key=lambda e: order.index(e.kind) if e.kind in order else len(order))
     return out
@@ -205,4 +223,6 @@ def _formatters(t: Words, masker: Masker) -> dict[str, Callable[[object], str]]:
         "off_system": blank(lambda v: t.get(f"off_system_{v}", str(v))),
         "event": blank(lambda v: t.get(f"event_{v}", str(v))),
         "ids": blank(lambda v: ", ".join(str(x) for x in v)),
+        **{kind: blank(lambda v, kind=kind: t.get(f"{kind}_{v}", str(v)))
+           for kind in ("channel", "product_type", "stage", "category")},
     }

@@ -5,24 +5,28 @@ again later without rerunning anything."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from pipeline.files import atomic_path, write_bytes_atomic
+from core import tabular
 from reports.build import AuditReport
 
 COLUMNS = ["case_id", "run_id", "as_of_month", "manager_id", "manager_name", "branch_id", "tier",
-           "risk_score", "rank", "status", "first_flagged_month", "reason_1", "reason_2", "reason_3",
+           "risk_score", "rank", "status", "disposition", "first_flagged_month", "reason_1_code", "reason_1",
+           "reason_2_code", "reason_2", "reason_3_code", "reason_3",
            "lost_customers", "lost_aum", "shared_counterparty_customers", "phone_edits", "unrecorded_sales"]
+COUNT_COLUMNS = ["lost_customers", "lost_aum", "shared_counterparty_customers", "phone_edits", "unrecorded_sales"]
 NUMERIC = {"risk_score", "rank", "lost_customers", "lost_aum", "shared_counterparty_customers",
            "phone_edits", "unrecorded_sales"}
-STATUSES = ("new", "ongoing", "confirmed", "dismissed", "suppressed")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+STATUSES = ("new", "ongoing", "confirmed", "dismissed", "suppressed")  # --status: the disposition, else the status
+
+
+def reason_text(t, reason) -> str:
+    """A reason in words, as the CSV and the Prefect case table show it."""
+    return f"{reason.label}: {reason.value} ({t.peer_median} {reason.peer_median})"
 
 
 def case_rows(report: AuditReport) -> pd.DataFrame:
@@ -30,64 +34,29 @@ def case_rows(report: AuditReport) -> pd.DataFrame:
     t = report.t
     rows = []
     for c in report.cases:
-        reasons = [f"{r.label}: {r.value} ({t.peer_median} {r.peer_median})" for r in c.reasons]
+        reasons = [reason_text(t, r) for r in c.reasons]
         reasons += [""] * (3 - len(reasons))
+        codes = [r.feature for r in c.reasons] + [""] * (3 - len(c.reasons))  # stable in every language
         rows.append({
             "case_id": c.case_id, "run_id": report.run.run_id, "as_of_month": f"{report.as_of:%Y-%m}",
             "manager_id": c.manager_id, "manager_name": c.manager_name, "branch_id": c.branch_id,
             "tier": c.tier, "risk_score": round(c.risk_score, 2), "rank": c.rank, "status": c.status,
-            "first_flagged_month": c.first_flagged_month, "reason_1": reasons[0], "reason_2": reasons[1],
-            "reason_3": reasons[2], **{k: c.counts[k] for k in COLUMNS[14:]},
+            "disposition": c.disposition or "",
+            "first_flagged_month": c.first_flagged_month,
+            **{f"reason_{i + 1}_code": codes[i] for i in range(3)}, **{f"reason_{i + 1}": reasons[i] for i in range(3)},
+            **{k: c.counts[k] for k in COUNT_COLUMNS},
         })
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def neutralise(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe; line breaks
-    inside a cell become spaces (one case, one line in the case system)."""
-    if not isinstance(value, str):
-        return value
-    if value.startswith(FORMULA_START):
-        value = "'" + value
-    return value.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
-
-
-def _safe(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        if col not in NUMERIC:
-            out[col] = out[col].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v))
-                                    else neutralise(str(v)))
-    return out
-
-
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in _safe(frame)[COLUMNS].itertuples(index=False):
-        writer.writerow(["" if (isinstance(v, float) and pd.isna(v)) else v for v in row])
-    write_bytes_atomic(path, buffer.getvalue().encode("utf-8-sig"))
-    return path
+    return tabular.write_csv(frame, path, COLUMNS, NUMERIC)
 
 
 def write_xlsx(frame: pd.DataFrame, path: Path) -> Path:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "flagged_cases"
-    ws.append(COLUMNS)
-    for row in _safe(frame)[COLUMNS].itertuples(index=False):
-        ws.append([None if (isinstance(v, float) and pd.isna(v)) else v for v in row])
-    for col_idx, name in enumerate(COLUMNS, start=1):
-        if name not in NUMERIC:  # ids stay text: no lost leading zeros, no scientific notation
-            for (cell,) in ws.iter_rows(min_row=2, min_col=col_idx, max_col=col_idx):
-                cell.data_type = "s"
-                cell.number_format = "@"
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-    return path
+    """Ids and months typed as text (leading zeros, all 16+ digits and `2026-10` kept), widths
+    fitted to the content, the header frozen and filterable."""
+    return tabular.write_xlsx(frame, path, COLUMNS, NUMERIC, sheet="flagged_cases")
 
 
 def write_flagged_csv(report: AuditReport, path: Path, xlsx: bool = False) -> Path:
@@ -101,15 +70,23 @@ def write_flagged_csv(report: AuditReport, path: Path, xlsx: bool = False) -> Pa
 def record_cases(con: duckdb.DuckDBPyConnection, report: AuditReport) -> None:
     """Keep the exported rows in the warehouse; rerunning a month replaces its rows."""
     frame = case_rows(report)
-    con.execute(f"""create table if not exists case_exports (
-        {', '.join(f'{c} double' if c in ('risk_score', 'lost_aum') else f'{c} integer' if c in NUMERIC
-                   else f'{c} varchar' for c in COLUMNS)})""")
+    _ensure_exports_table(con)
     con.execute("begin transaction")
     con.execute("delete from case_exports where as_of_month = ?", [f"{report.as_of:%Y-%m}"])
     con.register("_case_rows", frame)
     con.execute("insert into case_exports by name select * from _case_rows")
     con.unregister("_case_rows")
     con.execute("commit")
+
+
+def _ensure_exports_table(con: duckdb.DuckDBPyConnection) -> None:
+    """case_exports with every column of COLUMNS (a warehouse from an older version gains the
+    new ones, empty for its old rows)."""
+    types = {c: "double" if c in ("risk_score", "lost_aum") else "integer" if c in NUMERIC else "varchar"
+             for c in COLUMNS}
+    con.execute(f"create table if not exists case_exports ({', '.join(f'{c} {t}' for c, t in types.items())})")
+    for c, t in types.items():
+        con.execute(f"alter table case_exports add column if not exists {c} {t}")  # names from COLUMNS
 
 
 def select_cases(con: duckdb.DuckDBPyConnection, today: dt.date, run_id: str | None = None,
@@ -122,15 +99,26 @@ def select_cases(con: duckdb.DuckDBPyConnection, today: dt.date, run_id: str | N
     ensure_case_tables(con)
     if not con.execute("select count(*) from duckdb_tables() where table_name = 'case_exports'").fetchall()[0][0]:
         return pd.DataFrame(columns=COLUMNS)
-    frame = con.execute("""
-        select e.* replace (coalesce(d.disposition, e.status) as status)
-        from case_exports e left join dispositions_on($today) d using (case_id)
+    has = {c for (c,) in con.execute("select column_name from duckdb_columns() "
+                                     "where table_name = 'case_exports'").fetchall()}
+    keep = ", ".join(f"e.{c}" for c in COLUMNS if c in has and c not in ("status", "disposition"))
+    # the case's own status from case_months (rows exported before it had its own column held the
+    # disposition there); the disposition in force today
+    frame = con.execute(f"""
+        select {keep}, coalesce(cm.status, e.status) as status, d.disposition as disposition
+        from case_exports e
+        left join case_months cm on cm.case_id = e.case_id and strftime(cm.month, '%Y-%m') = e.as_of_month
+        left join dispositions_on($today) d on d.case_id = e.case_id
         where ($run_id is null or e.run_id = $run_id)
           and ($first is null or e.as_of_month >= $first)
           and ($last is null or e.as_of_month <= $last)
         order by e.as_of_month, e.rank""",
         {"today": today, "run_id": run_id, "first": f"{first:%Y-%m}" if first else None,
          "last": f"{last:%Y-%m}" if last else None}).df()
-    if statuses:
-        frame = frame[frame["status"].isin(statuses)]
+    for c in COLUMNS:
+        if c not in frame:
+            frame[c] = None
+    frame["disposition"] = frame["disposition"].fillna("")
+    if statuses:  # by the disposition in force, else the case's status
+        frame = frame[frame["disposition"].where(frame["disposition"] != "", frame["status"]).isin(statuses)]
     return frame[COLUMNS].reset_index(drop=True)

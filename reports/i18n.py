@@ -14,6 +14,11 @@ _WORDS: dict[str, tuple[str, str]] = {
     "run_header": ("运行信息", "Run"),
     "summary": ("概览", "Summary"),
     "distribution": ("风险分分布", "Risk score distribution"),
+    "raw_distribution": ("检测模型原始分分布（对数刻度）", "The detector's raw score distribution (log scale)"),
+    "raw_axis": ("检测模型原始分（对数刻度；风险分是它在全部客户经理中的百分位）",
+                 "Detector's raw score (log scale; the risk score is its percentile among all managers)"),
+    "managers_axis_log": ("客户经理人数（对数）", "Managers (log)"),
+    "case": ("预警案件", "case"),
     "cases": ("预警案件", "Flagged cases"),
     "suppressed": ("已暂停预警的客户经理", "Suppressed managers"),
     "branches": ("分支机构概览", "Overview by branch"),
@@ -22,6 +27,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "skipped": ("因缺表跳过的特征", "Features skipped for missing tables"),
     "history": ("风险分历史", "Risk score history"),
     "features_vs_peers": ("特征与同组对比", "Features against the peer group"),
+    "features_vs_peers_note": ("各特征为审计月 {month} 的数值；主要原因引用的是其同组偏离最高的月份，该月另列一行（高亮）。",
+                               "Each feature in the audit month {month}; a reason quotes the month its peer z "
+                               "peaked, shown as its own (highlighted) row."),
     "reasons": ("主要原因", "Top reasons"),
     "evidence": ("证据", "Evidence"),
     "features": ("特征目录", "Features"),
@@ -48,6 +56,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "cases_flagged": ("预警案件", "Cases flagged"),
     "new_cases": ("新增", "New"),
     "ongoing_cases": ("持续", "Ongoing"),
+    "confirmed_cases": ("其中已确认", "Of which confirmed"),
+    "dismissed_cases": ("其中已排除", "Of which dismissed"),
+    "disposition": ("处置", "Disposition"),
     "branches_with_cases": ("有案件的机构", "Branches with cases"),
     "threshold": ("预警阈值", "Alert threshold"),
     "managers_axis": ("客户经理人数", "Managers"),
@@ -263,6 +274,84 @@ _WORDS: dict[str, tuple[str, str]] = {
     "unit_count": ("次数", "count"),
     "unit_amount": ("金额（元）", "amount (CNY)"),
 }
+
+
+def _enum_words() -> dict[str, tuple[str, str]]:
+    """CRM enumerations shown in the report: the Chinese spellings of the contract, and the
+    free-text values our generator and common CRMs write (deal stages, complaint categories);
+    a value without a word is shown as it came."""
+    from pipeline.contract import CHANNELS, PRODUCT_TYPES, TIERS
+
+    out = {}
+    for prefix, values in (("tier", TIERS), ("channel", CHANNELS), ("product_type", PRODUCT_TYPES)):
+        out.update({f"{prefix}_{k}": (zh, k) for k, zh in values.items()})
+    out.update({
+        "stage_lead": ("线索", "lead"), "stage_proposal": ("方案", "proposal"),
+        "stage_negotiation": ("谈判", "negotiation"), "stage_closing": ("签约", "closing"),
+        "category_service": ("服务", "service"), "category_fees": ("收费", "fees"),
+        "category_product": ("产品", "product"), "category_outside_product": ("推介外部产品", "outside product"),
+    })
+    return out
+
+
+_WORDS.update(_enum_words())
+
+# method page: the model settings by name (the name itself is the FEIDAN_<NAME> variable)
+_WORDS.update({f"param_{k}": v for k, v in {
+    "detector": ("检测模型", "Detector"),
+    "seed": ("随机种子", "Random seed"),
+    "score_window_months": ("评分窗口（月）", "Score window (months)"),
+    "peer_min_group": ("同组最少人数", "Smallest peer group"),
+    "self_window_months": ("自身比较窗口（月）", "Self baseline (months)"),
+    "self_min_months": ("自身比较最少月数", "Fewest months for a self baseline"),
+    "min_support": ("比例最少事件数", "Fewest events for a share"),
+    "shrink_prior_events": ("收缩虚拟事件数", "Shrinkage pseudo-events"),
+    "shrink_z": ("Wilson 下界标准误数", "Wilson lower bound (standard errors)"),
+    "household_max_size": ("家庭最多人数", "Largest household"),
+    "popular_min_managers": ("热门收款方最少客户经理数", "Popular payee: fewest managers"),
+    "rare_payee_customers": ("罕见收款方最多客户数", "Rare payee: most customers"),
+    "dark_days": ("无联系天数", "Days without a logged contact"),
+    "late_log_days": ("补录天数", "Days logged late"),
+    "chain_outflow_share": ("证据链转出占上月末资产比例", "Chain outflow share of month-end assets"),
+    "maturity_window_days": ("到期观察天数", "Maturity window (days)"),
+    "reassign_loss_days": ("调出后流失天数", "Loss after reassignment (days)"),
+}.items()})
+_WORDS.update({
+    "file_msg_ground_truth": ("生成数据的标注文件，不是 CRM 数据", "ground truth of a generated bundle, not CRM data"),
+    "families_legend": ("类别：", "Families: "),
+})
+
+
+# the Prefect artifacts of a run (pipeline/artifacts.py), in the report's language
+_WORDS.update({
+    "art_title": ("审计 {month} — 运行 `{run_id}`", "Audit {month} — run `{run_id}`"),
+    "art_files": ("输入文件", "files in the bundle(s)"),
+    "art_files_detail": ("{n}（{skipped} 个已加载过，{rejected} 个被拒绝）", "{n} ({skipped} already loaded, {rejected} rejected)"),
+    "art_rows_loaded": ("已加载行数", "rows loaded"),
+    "art_rows_quarantined": ("隔离行数", "rows quarantined"),
+    "art_duplicates": ("完全重复行数", "exact duplicate rows"),
+    "art_flagged": ("预警案件（{rule}）", "flagged cases ({rule})"),
+    "art_flagged_detail": ("{flagged}（新增 {new}，持续 {ongoing}；分析员确认 {confirmed}，排除 {dismissed}）",
+                           "{flagged} ({new} new, {ongoing} ongoing; analysts: {confirmed} confirmed, "
+                           "{dismissed} dismissed)"),
+    "art_rule_budget": ("额度 {k}", "budget {k}"),
+    "art_rule_min_score": ("风险分 ≥ {s}", "risk score ≥ {s}"),
+    "art_suppressed": ("分析员暂停预警", "suppressed by analysts"),
+    "art_quarantined_by_file": ("本次隔离的行（按文件）", "Quarantined rows (this run)"),
+    "art_of_rows": ("总行数", "of rows"),
+    "art_quarantine_where": ("每一行的文件、行号、列和原因：数据仓库中的 `quarantine` 表。",
+                             "Each row with its file, line, column and reason: table `quarantine` in the warehouse."),
+    "art_rejected": ("被拒绝的文件", "Rejected files"),
+    "art_outputs": ("输出", "Outputs"),
+    "art_report": ("报告", "report"),
+    "art_report_path": ("报告文件（在能访问该目录的电脑上用浏览器打开）",
+                        "report file (open it in a browser on a machine that can reach the folder)"),
+    "art_flagged_csv": ("预警案件 CSV", "flagged cases CSV"),
+    "art_scores_csv": ("评分 CSV", "scores CSV"),
+    "art_unmasked": ("**本次输出中的客户姓名和电话未脱敏。**",
+                     "**Customer names and phone numbers are unmasked in this run's outputs.**"),
+    "art_report_link_text": ("审计报告（{run_id}）", "Audit report ({run_id})"),
+})
 
 
 class Words(dict):

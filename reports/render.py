@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from pipeline.files import write_bytes_atomic
+from core.files import write_bytes_atomic
 from reports.build import AuditReport
 
 _env = Environment(loader=PackageLoader("reports", "templates"), autoescape=True,

@@ -10,6 +10,7 @@ import duckdb
 
 from features.build import skipped_features
 from features.catalog import BY_NAME
+from pipeline.ingest.bundle import is_ground_truth
 
 
 @dataclass
@@ -31,7 +32,8 @@ def read_header(con: duckdb.DuckDBPyConnection, as_of: dt.date, load_id: int | N
     bundle = con.execute("select any_value(bundle) from load_runs where load_id = ?", [load_id]).fetchall()[0][0]
     inputs = [
         {"file": f, "table": tbl or "–", "rows": rows, "loaded": loaded, "quarantined": quarantined,
-         "duplicates": duplicates, "status": status, "message": message or ""}
+         "duplicates": duplicates, "status": status, "message": message or "",
+         "message_code": "ground_truth" if status == "ignored" and is_ground_truth(f) else None}
         for f, tbl, rows, loaded, quarantined, duplicates, status, message in con.execute(
             """select file, table_name, rows, loaded, quarantined, duplicates, status, message
                from loads where load_id = ? order by file""", [load_id]).fetchall()

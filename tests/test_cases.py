@@ -162,5 +162,8 @@ def test_a_lapsed_suppression_leaves_the_case_new_not_suppressed(warehouse):
     assert list(live["status"]) == ["new"]
     # while a suppression is in force, today's export says so
     _dispose(warehouse, "FD-202610-M1", "suppressed", until="2026-12-31", at="2026-11-06 10:00:00")
-    assert list(select_cases(warehouse, dt.date(2026, 11, 29))["status"]) == ["suppressed"]
-    assert list(select_cases(warehouse, dt.date(2027, 1, 1))["status"]) == ["new"]
+    today = select_cases(warehouse, dt.date(2026, 11, 29))  # the case's status and the disposition, apart
+    assert list(today["status"]) == ["new"] and list(today["disposition"]) == ["suppressed"]
+    assert select_cases(warehouse, dt.date(2026, 11, 29), statuses=["new", "ongoing", "confirmed"]).empty
+    later = select_cases(warehouse, dt.date(2027, 1, 1))
+    assert list(later["status"]) == ["new"] and list(later["disposition"]) == [""]

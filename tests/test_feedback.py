@@ -144,9 +144,41 @@ def test_a_suppressed_manager_is_not_flagged_before_the_date_and_is_listed_with_
 def test_confirmed_and_dismissed_cases_are_marked_and_past_precision_is_shown(monthly):
     decided = monthly["decisions"]
     oct_cases = _flagged(monthly["oct"]["flagged_csv"])
-    assert oct_cases[decided["confirmed"]]["status"] == "confirmed"
-    assert oct_cases[decided["dismissed"]]["status"] == "dismissed"
+    assert oct_cases[decided["confirmed"]]["disposition"] == "confirmed"
+    assert oct_cases[decided["dismissed"]]["disposition"] == "dismissed"
+    assert {oct_cases[decided[k]]["status"] for k in ("confirmed", "dismissed")} <= {"new", "ongoing"}
     method = Path(monthly["oct"]["folder"], "method.html").read_text(encoding="utf-8")
     outcomes = dict(re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">(\d+)</td></tr>", method))
     assert (outcomes["已确认"], outcomes["已排除"], outcomes["已暂停"]) == ("1", "1", "2")
     assert "50%" in method
+
+
+def test_case_counts_agree_everywhere_after_decisions(monthly):
+    """One count: the run's result (the CLI prints it), the ledger, the Prefect summary, the report's
+    figures and the CSV all say the same new / ongoing, and the same confirmed / dismissed."""
+    import json
+
+    from flow_harness import artifacts_of
+
+    run = monthly["oct"]
+    rows = list(_flagged(run["flagged_csv"]).values())
+    from_csv = {"flagged": len(rows),
+                **{s: sum(r["status"] == s for r in rows) for s in ("new", "ongoing")},
+                **{d: sum(r["disposition"] == d for r in rows) for d in ("confirmed", "dismissed")}}
+    assert from_csv["confirmed"] == from_csv["dismissed"] == 1 and from_csv["ongoing"] >= 2
+    assert {k: run[k] for k in from_csv} == from_csv
+    con = duckdb.connect(str(monthly["warehouse"]), read_only=True)
+    try:
+        ledger = json.loads(con.execute("select cases from runs where execution_id = ?",
+                                        [run["execution_id"]]).fetchall()[0][0])
+    finally:
+        con.close()
+    assert {k: ledger[k] for k in from_csv} == from_csv
+    summary = artifacts_of(run["execution_id"])["audit-summary"]["data"]
+    assert f"新增 {from_csv['new']}，持续 {from_csv['ongoing']}；分析员确认 {from_csv['confirmed']}，排除 " \
+        f"{from_csv['dismissed']}" in summary
+    index = Path(run["report"]).read_text(encoding="utf-8")
+    figures = {label: int(n.replace(",", "")) for n, label in
+               re.findall(r'<div class="n">([\d,]+)</div><div>([^<]+)</div>', index)}
+    assert (figures["预警案件"], figures["新增"], figures["持续"], figures["其中已确认"], figures["其中已排除"]) == \
+        (from_csv["flagged"], from_csv["new"], from_csv["ongoing"], from_csv["confirmed"], from_csv["dismissed"])

@@ -41,17 +41,37 @@ def test_a_run_publishes_report_csv_and_model_in_one_folder(monthly):
 
 
 def test_every_run_has_summary_case_table_and_report_link_artifacts(monthly):
+    """In the report's language, with the report's numbers: names, branches, whole reasons, the
+    risk score with one decimal; the report's path as text, a link only where it is served."""
+    import csv
+
+    from reports.i18n import words
+
+    t = words("zh")
     run = monthly["oct"]
     artifacts = artifacts_of(run["execution_id"])
     assert set(artifacts) == {"audit-summary", "flagged-cases", "audit-report"}
     summary = artifacts["audit-summary"]["data"]
-    assert "# Audit 2026-10" in summary and "rows quarantined" in summary and "flagged cases" in summary
+    assert "# 审计 2026-10" in summary and "隔离行数" in summary and f"## {t.cases}" in summary
+    assert "rows quarantined" not in summary and "file://" not in summary
     table = artifacts["flagged-cases"]["data"]
     assert len(table) == run["flagged"]
-    assert [row["rank"] for row in table] == sorted(row["rank"] for row in table)
-    assert all(row["case_id"].startswith("FD-") and row["reasons"] for row in table)
-    assert all(isinstance(row["risk_score"], float) for row in table)
-    assert f"({Path(run['report']).as_uri()})" in artifacts["audit-report"]["data"]
+    assert set(table[0]) == {t.rank, t.case_id, t.manager_id, t.manager, t.branch, t.risk_score, t.status,
+                             t.disposition, t.reasons}
+    assert [row[t.rank] for row in table] == sorted(row[t.rank] for row in table)
+    with open(run["flagged_csv"], encoding="utf-8-sig", newline="") as f:
+        exported = {r["case_id"]: r for r in csv.DictReader(f)}
+    for row in table:
+        case = exported[row[t.case_id]]
+        assert row[t.manager] == case["manager_name"] and row[t.branch] == case["branch_id"]
+        assert row[t.reasons] == "；".join(case[f"reason_{i}"] for i in (1, 2, 3) if case[f"reason_{i}"])
+        assert row[t.risk_score] == round(float(case["risk_score"]), 1)
+        assert f"| {row[t.risk_score]:.1f} |" in summary
+    report = artifacts["audit-report"]
+    assert run["report"] in report["data"] and "file://" not in report["data"] and "](" not in report["data"]
+    served = artifacts_of(monthly["oct_rerun"]["execution_id"])["audit-report"]
+    run_id = monthly["oct_rerun"]["run_id"]
+    assert f"(https://audit.example/runs/{run_id}/index.html)" in served["data"]  # a real link
 
 
 def test_the_ledger_records_each_run_with_inputs_code_settings_counts_and_outputs(monthly):
@@ -331,3 +351,52 @@ def test_with_the_prefect_api_gone_after_publishing_the_run_ends_soon_and_says_i
     assert Path(json.loads(row["outputs"])["report"]).exists()
     assert json.loads(row["timings"])["artifacts"] < 60  # not minutes of retries
     assert waited < 150, (waited, stderr[-2000:])
+
+
+def test_the_flow_log_names_every_step_and_ends_with_the_report_path(monthly):
+    """What a served run leaves in its log (the Prefect UI shows it): each step as it starts,
+    then where the report is."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.client.schemas.sorting import LogSort
+
+    from pipeline.steps import STEPS
+
+    run = monthly["oct"]
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[UUID(run["execution_id"])])),
+                                sort=LogSort.TIMESTAMP_ASC)
+    messages = [log.message for log in logs]
+    announced = [m for m in messages if m.startswith("step ")]
+    assert announced == [f"step {i}/{len(STEPS)}: {name}" for i, name in enumerate(STEPS, start=1)]
+    report_line = messages.index(f"report: {run['report']}")
+    assert report_line > messages.index(f"step {STEPS.index('publish') + 1}/{len(STEPS)}: publish")
+
+
+def test_feidan_run_in_a_terminal_shows_the_step_and_its_progress(prefect_api, tmp_path):
+    import pty
+
+    main, child = pty.openpty()
+    env = {**os.environ, "PREFECT_API_URL": prefect_api, "COLUMNS": "120"}
+    run = subprocess.Popen([str(Path(sys.executable).with_name("feidan")), "run", "--input", str(SAMPLE_BUNDLE),
+                            "--db", str(tmp_path / "w.duckdb"), "--out", str(tmp_path / "runs")],
+                           env=env, stdin=subprocess.DEVNULL, stdout=child, stderr=child, start_new_session=True)
+    os.close(child)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    assert run.wait(timeout=600) == 0
+    os.close(main)
+    text = screen.decode("utf-8", "replace")
+    for number, name in [(2, "ingest"), (4, "features"), (6, "score"), (8, "report")]:
+        assert f"step {number}/12: {name}" in text  # the live display names the running step
+    assert "12/12" in text and "━" in text  # the bar over the steps, completed
+    assert str(tmp_path / "runs") in text and "index.html" in text  # and where the report is

@@ -166,7 +166,7 @@ def test_compliance_csv_is_excel_safe_with_fixed_columns(audited):
     for row in rows[1:]:
         for col, cell in zip(COLUMNS, row, strict=True):
             assert not cell.startswith(("=", "+", "@", "\t", "\r", "\n")), (col, cell)
-    assert any("客户" in r[11] for r in rows[1:])  # Chinese reasons intact
+    assert any("客户" in r[COLUMNS.index("reason_1")] for r in rows[1:])  # Chinese reasons intact
 
 
 def test_xlsx_twin_keeps_ids_as_text(audited):
@@ -263,3 +263,163 @@ def test_feidan_export_writes_the_chosen_cases_from_the_warehouse(audited, tmp_p
     bad = subprocess.run([str(Path(sys.executable).parent / "feidan"), "export", "--db", str(db),
                           "--status", "maybe"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "unknown status maybe" in bad.stderr
+
+
+# measures the rendered evidence tables in the browser: cells that look like a number, an amount,
+# a date, a time or an id, whose text runs over more than one line; amounts not right-aligned
+_MEASURE = """<script>
+const broken = [], left = [];
+for (const td of document.querySelectorAll('main table td')) {
+  const text = td.textContent.trim();
+  if (!/^(-?[\\d,]+(\\.\\d+)?|\\d{4}-\\d\\d(-\\d\\d)?( \\d\\d:\\d\\d)?|[A-Za-z]+\\d+|[\\d*]{4,})$/.test(text)) continue;
+  const r = document.createRange(); r.selectNodeContents(td);
+  const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top))).size;
+  if (lines > 1) broken.push(text);
+  if (/^-?[\\d,]+\\.\\d\\d$/.test(text) && getComputedStyle(td).textAlign !== 'right') left.push(text);
+}
+document.body.setAttribute('data-broken', JSON.stringify(broken));
+document.body.setAttribute('data-left', JSON.stringify(left));
+</script>"""
+
+
+def test_evidence_numbers_ids_and_dates_never_break_and_amounts_align_right(audited, tmp_path):
+    import html
+    import json
+
+    _, outputs, _, _, _ = audited
+    report, out = outputs[OCT]
+    checked = 0
+    for page in report.pages[:4]:
+        source = (out / page.case.page).read_text(encoding="utf-8")
+        probe = tmp_path / "managers" / Path(page.case.page).name
+        probe.parent.mkdir(exist_ok=True)
+        probe.write_text(source.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+        dom = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                              f"--user-data-dir={tmp_path / 'profile'}", "--window-size=900,2000", "--dump-dom",
+                              probe.as_uri()], capture_output=True, text=True, timeout=120, check=True).stdout
+        broken = json.loads(html.unescape(re.search(r'data-broken="([^"]*)"', dom).group(1)))
+        left = json.loads(html.unescape(re.search(r'data-left="([^"]*)"', dom).group(1)))
+        assert not broken, (page.case.manager_id, broken[:10])
+        assert not left, (page.case.manager_id, left[:10])
+        checked += source.count("<td")
+    assert checked > 100
+
+
+def test_peer_table_shows_the_month_a_reason_quotes_with_the_same_numbers(audited):
+    _, outputs, _, _, _ = audited
+    report, out = outputs[OCT]
+    earlier = 0
+    for page in report.pages:
+        rows = {(f.label, f.month): f for f in page.features}
+        assert all(f.month for f in page.features)
+        for r in page.case.reasons:
+            if r.month is None:
+                continue
+            row = rows[(r.label, r.month)]  # the reason's own month is in the table, same numbers
+            assert row.is_reason and row.value == r.value and row.peer_median == r.peer_median
+            if r.peer_z is not None:
+                assert row.peer_z == f"{r.peer_z:+.1f}"
+            assert (r.label, "2026-10") in rows  # and the audit month beside it
+            earlier += r.month != "2026-10"
+    assert earlier, "no reason quotes an earlier month: the seed no longer tests the case"
+    html = (out / report.pages[0].case.page).read_text(encoding="utf-8")
+    assert "审计月 2026-10" in html
+
+
+def test_the_distribution_is_the_detectors_raw_score_on_a_log_scale_with_cases_and_alert_line(audited):
+    con, outputs, _, _, _ = audited
+    report, out = outputs[OCT]
+    raw = con.execute("select manager_id, raw_score from scores where month = ?", [OCT]).df()
+    assert raw["raw_score"].notna().all() and raw["raw_score"].nunique() > 50
+    index = (out / "index.html").read_text(encoding="utf-8")
+    svg = index[index.index("<svg"):index.index("</svg>")]
+    assert "原始分" in svg and "对数" in svg
+    ticks = [float(v) for v in re.findall(r'class="tick">([^<]+)<', svg)]
+    assert len(ticks) >= 3 and all(abs(b / a - 10) < 1e-9 for a, b in zip(ticks, ticks[1:], strict=False))
+    marks = [float(x) for x in re.findall(r'<line class="case" x1="([\d.]+)"', svg)]
+    assert len(marks) == len(report.cases)
+    line = float(re.search(r'<line class="threshold" x1="([\d.]+)"', svg).group(1))
+    assert min(marks) == pytest.approx(line, abs=0.2) and all(x >= line - 0.2 for x in marks)
+    heights = {round(float(h)) for h in re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)"'
+                                                   r' fill="#5b7fa6"', svg)}
+    assert len(heights) >= 5  # not flat: a percentile would be
+    cases = set(c.manager_id for c in report.cases)
+    median = raw.loc[~raw["manager_id"].isin(cases), "raw_score"].median()
+    assert raw.loc[raw["manager_id"].isin(cases), "raw_score"].min() > 3 * median  # the cases stand out
+
+
+def _lowercase_english_cells(html: str) -> set[str]:
+    """Table cells and notes whose whole text is lowercase English words (a CRM code or an English
+    message left untranslated); identifiers shown beside their words are in a span.note."""
+    import html as h
+
+    html = re.sub(r'<span class="note">[^<]*</span>', "", html)
+    html = re.sub(r'<td class="text">[^<]*</td>', "", html)  # CRM free text is shown as written
+    html = html.split('<section id="versions">')[0]  # library names
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    return {h.unescape(c).strip() for c in cells if re.fullmatch(r"[a-z][a-z_ ,()-]*", h.unescape(c).strip())}
+
+
+def test_the_chinese_report_has_no_english_codes_and_explains_the_family_numbers(audited):
+    from features.catalog import FAMILIES
+    from pipeline.contract import TABLES
+
+    _, outputs, _, _, _ = audited
+    report, out = outputs[OCT]
+    pages = {"index.html": (out / "index.html").read_text(encoding="utf-8"),
+             "method.html": (out / "method.html").read_text(encoding="utf-8")}
+    for page in report.pages:
+        pages[page.case.page] = (out / page.case.page).read_text(encoding="utf-8")
+    def identifier(cell: str) -> bool:  # table names (file names of the bundle), the detector's name
+        return set(cell.split(", ")) <= set(TABLES) or cell == Settings().detector
+
+    english = {name: {c for c in _lowercase_english_cells(html) if not identifier(c)}
+               for name, html in pages.items()}
+    assert not {k: v for k, v in english.items() if v}, english
+    text = "".join(pages.values())
+    assert "ground truth" not in text and "生成数据的标注文件" in text
+    assert "高级" in pages["index.html"] or "中级" in pages["index.html"] or "初级" in pages["index.html"]
+    legend = "".join(f"{n} {zh}" for n, (zh, _) in FAMILIES.items())
+    for name in ["method.html"] + [p.case.page for p in report.pages]:
+        notes = re.search(r'<p class="note families">([^<]+)</p>', pages[name])
+        assert notes and legend == notes.group(1).replace("类别：", "").replace(" · ", ""), name
+    assert "评分窗口（月）" in pages["method.html"]
+
+
+def test_reason_codes_are_stable_across_languages_and_the_xlsx_keeps_ids_and_months_as_text(audited, tmp_path):
+    from openpyxl import load_workbook
+
+    from features.catalog import FEATURE_NAMES
+    from reports.export import write_xlsx
+
+    _, outputs, _, english, _ = audited
+    report, out = outputs[OCT]
+    write_flagged_csv(english, tmp_path / "en.csv")
+    zh = {r["case_id"]: r for r in csv.DictReader((out / "flagged_cases.csv").read_text("utf-8-sig").splitlines())}
+    en = {r["case_id"]: r for r in csv.DictReader((tmp_path / "en.csv").read_text("utf-8-sig").splitlines())}
+    assert zh.keys() == en.keys()
+    for case in report.cases:
+        row = zh[case.case_id]
+        codes = [row[f"reason_{i}_code"] for i in (1, 2, 3)]
+        assert codes == [r.feature for r in case.reasons] + [""] * (3 - len(case.reasons))
+        assert all(c in FEATURE_NAMES for c in codes if c)
+        assert codes == [en[case.case_id][f"reason_{i}_code"] for i in (1, 2, 3)]  # same in English
+        assert row["reason_1"] != en[case.case_id]["reason_1"]  # while the words change
+    ws = load_workbook(out / "flagged_cases.xlsx").active
+    header = [c.value for c in ws[1]]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{ws.cell(1, len(header)).column_letter}{ws.max_row}"
+    widths = {h: ws.column_dimensions[ws.cell(1, i + 1).column_letter].width for i, h in enumerate(header)}
+    assert widths["case_id"] >= len("FD-202610-M000396") and widths["reason_1"] > widths["rank"]
+    for row in ws.iter_rows(min_row=2):
+        cells = dict(zip(header, row, strict=True))
+        assert cells["as_of_month"].value == "2026-10" and cells["as_of_month"].data_type == "s"
+        assert cells["as_of_month"].number_format == "@"
+    # ids of digits: leading zeros and all 19 digits survive (typed as text, not numbers)
+    frame = pd.DataFrame([{c: "" for c in COLUMNS} | {"case_id": "FD-1", "manager_id": "0012345",
+                                                       "branch_id": "6222021234567890123", "risk_score": 99.5,
+                                                       "rank": 1, "as_of_month": "2026-10"}])
+    ws = load_workbook(write_xlsx(frame, tmp_path / "ids.xlsx")).active
+    values = {h.value: c.value for h, c in zip(ws[1], ws[2], strict=True)}
+    assert (values["manager_id"], values["branch_id"], values["as_of_month"]) == \
+        ("0012345", "6222021234567890123", "2026-10")
+    assert values["risk_score"] == 99.5

@@ -1,0 +1,1 @@
+"""What every layer shares (features/, models/, reports/, pipeline/): no imports from them."""
