@@ -349,13 +349,14 @@ def _settings(**values) -> Settings:
         raise typer.Exit(2) from None
 
 
-def _open(settings: Settings):
-    """The warehouse connection, or a clear exit when another process holds it."""
-    from pipeline.warehouse import WarehouseBusy, connect
+def _open(settings: Settings, hold: bool = False):
+    """The warehouse connection (with `hold`: kept for the next connect, see warehouse.hold),
+    or a clear exit when another process holds it."""
+    from pipeline import warehouse
 
     try:
-        return connect(settings)
-    except WarehouseBusy as exc:
+        return warehouse.hold(settings) if hold else warehouse.connect(settings)
+    except warehouse.WarehouseBusy as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
 

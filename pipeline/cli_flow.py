@@ -53,8 +53,14 @@ def run(
     """
     params = _params(bundle=input, warehouse=db, out=out_root, as_of=as_of, budget=budget, min_score=min_score,
                      lang=lang, unmask=unmask)
-    _open(_settings(warehouse=db)).close()  # another run holds it: stop now, not after Prefect starts
-    _run_and_report(params)
+    from pipeline import warehouse
+
+    # another run holds it: stop now; else keep it until the flow opens it, seconds later
+    _open(_settings(warehouse=db), hold=True)
+    try:
+        _run_and_report(params)
+    finally:
+        warehouse.release()
 
 
 @app.command()

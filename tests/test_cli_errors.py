@@ -1,0 +1,46 @@
+"""The real `feidan` program, as a user meets it when something is wrong (issue 15 items
+13-16): one clear line, the README's exit code, no traceback, nothing created by a command
+that only reads."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+FEIDAN = str(Path(sys.executable).with_name("feidan"))
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_bundle"
+ENV = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+
+
+def feidan(*args: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([FEIDAN, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd, env=ENV)
+
+
+def one_line(text: str) -> str:
+    """The message as one line: rich wraps long lines at the console's width."""
+    return " ".join(text.split())
+
+
+def test_a_second_run_started_seconds_after_the_first_says_in_use_exit_2(tmp_path):
+    """The first run's pre-check passes, then Prefect starts for seconds before its flow opens
+    the warehouse: a second run started in that gap must not slip in."""
+    db = tmp_path / "w.duckdb"
+    first = subprocess.Popen([FEIDAN, "run", "--input", str(SAMPLE), "--db", str(db), "--out", "out1"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=ENV)
+    try:
+        deadline = time.monotonic() + 60
+        while not db.exists() and time.monotonic() < deadline:  # the first run's pre-check is done
+            time.sleep(0.05)
+        second = feidan("run", "--input", str(SAMPLE), "--db", str(db), "--out", "out2", cwd=tmp_path)
+        first_out, first_err = first.communicate(timeout=300)
+    finally:
+        first.kill()
+        first.wait()
+    assert first.returncode == 0, first_err
+    assert second.returncode == 2, second.stderr
+    assert one_line(second.stderr) == (f"error: {db} is in use by another process (DuckDB allows one writer); "
+                                     "wait for the other run to finish")
+    assert not (tmp_path / "out2").exists()
