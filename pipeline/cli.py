@@ -97,7 +97,8 @@ def ingest(
     from pipeline.ingest.unzip import ZipLimits
     settings = _settings(warehouse=db, encoding=encoding)
     limits = ZipLimits(settings.zip_max_bytes, settings.zip_max_ratio)
-    con = _open(settings)
+    created = not Path(settings.warehouse).exists()
+    con = _open(settings, create=True)
     try:
         if as_json:
             result = ingest_bundle(con, input, settings.encoding, zip_limits=limits)
@@ -106,6 +107,10 @@ def ingest(
                 result = ingest_bundle(con, input, settings.encoding,
                                        progress=lambda msg: status.update(msg), zip_limits=limits)
     except BundleError as exc:
+        con.close()
+        if created:  # nothing was loaded: leave no empty warehouse behind to be mistaken for one
+            for path in (settings.warehouse, settings.warehouse.with_name(settings.warehouse.name + ".wal")):
+                Path(path).unlink(missing_ok=True)
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     finally:
@@ -151,25 +156,18 @@ def features(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Build feat_manager_month: one row per manager × month, every feature with peer and self z-scores."""
-    import datetime as dt
 
-    from features.build import FeatureCheckFailed, build_features, latest_month
+    from features.build import FeatureCheckFailed, build_features
 
     settings = _settings(warehouse=db)
     con = _open(settings)
     try:
-        month = dt.datetime.strptime(as_of, "%Y-%m").date() if as_of else latest_month(con)
-        if month is None:
-            err.print(f"[red]error:[/red] {db} holds no balances or contacts: run `feidan ingest` first")
-            raise typer.Exit(1)
+        month = _month(as_of, con)
         with err.status("building features…"):
             result = build_features(con, month, settings)
     except FeatureCheckFailed as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
-    except ValueError as exc:
-        err.print(f"[red]error:[/red] --as-of must be YYYY-MM ({exc})")
-        raise typer.Exit(2) from None
     finally:
         con.close()
     if as_json:
@@ -190,21 +188,23 @@ def features(
 
 
 def _month(text: str | None, con):
-    """The audit month: --as-of YYYY-MM, else the newest month with data."""
+    """The audit month: --as-of YYYY-MM, else the newest month with data; exit 1 when the
+    warehouse has no data for it (pipeline/checks.py, as the flow's checks step)."""
     import datetime as dt
 
-    from features.build import latest_month
+    from pipeline.checks import NoAuditData, audit_month
 
+    month = None
     if text:
         try:
-            return dt.datetime.strptime(text, "%Y-%m").date()
+            month = dt.datetime.strptime(text, "%Y-%m").date()
         except ValueError:
             raise typer.BadParameter(f"--as-of must be YYYY-MM, not {text!r}") from None
-    month = latest_month(con)
-    if month is None:
-        err.print("[red]error:[/red] the warehouse holds no balances or contacts: run `feidan ingest` first")
-        raise typer.Exit(1)
-    return month
+    try:
+        return audit_month(con, month)
+    except NoAuditData as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -266,7 +266,6 @@ def evaluate(
     from models.evaluate import evaluate as measure
     from models.scoring import score_month
     from pipeline.ingest import ingest_bundle
-    from pipeline.warehouse import connect
 
     for name in ("labels.csv", "decoys.csv"):
         if not (bundle / name).exists():
@@ -274,7 +273,7 @@ def evaluate(
             raise typer.Exit(2)
     with tempfile.TemporaryDirectory(prefix="feidan-eval-") as tmp:
         settings = _settings(warehouse=db or Path(tmp) / "eval.duckdb", detector=detector)
-        con = connect(settings)
+        con = _open(settings, create=db is None)
         try:
             with err.status("loading, building features, scoring…"):
                 if db is None:
@@ -349,15 +348,16 @@ def _settings(**values) -> Settings:
         raise typer.Exit(2) from None
 
 
-def _open(settings: Settings, hold: bool = False):
+def _open(settings: Settings, hold: bool = False, create: bool = False):
     """The warehouse connection (with `hold`: kept for the next connect, see warehouse.hold),
-    or a clear exit when another process holds it."""
+    or a clear exit when another process holds it or (unless `create`: ingest and run make
+    one) there is none."""
     from pipeline import warehouse
 
     try:
-        return warehouse.hold(settings) if hold else warehouse.connect(settings)
-    except warehouse.WarehouseBusy as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        return warehouse.hold(settings) if hold else warehouse.connect(settings, create=create)
+    except (warehouse.WarehouseBusy, warehouse.WarehouseMissing) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
 
 

@@ -75,7 +75,7 @@ def demo(
 ) -> None:
     """Generate a small synthetic bank, then run the audit flow on it (a fresh warehouse)."""
     params = _params(bundle=out_dir, warehouse=db, out=reports, lang=lang)
-    _open(_settings(warehouse=db)).close()
+    _open(_settings(warehouse=db), create=True).close()
     for path in (db, db.with_name(db.name + ".wal")):
         path.unlink(missing_ok=True)  # the demo starts from an empty warehouse every time
     generate(out_dir=out_dir, managers=managers, months=months, seed=seed, fmt="csv", end_month="2026-10",

@@ -15,8 +15,13 @@ from pipeline.contract import TABLES
 from pipeline.settings import Settings
 
 
-def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(settings: Settings, read_only: bool = False, create: bool = True) -> duckdb.DuckDBPyConnection:
+    """`create=False` for commands that only read what an ingest or a run wrote: DuckDB would
+    otherwise create an empty warehouse at a mistyped path and the command would "succeed"."""
     path = Path(settings.warehouse)
+    if not create and not path.is_file():
+        raise WarehouseMissing(f"{path}: no warehouse there (check --db; `feidan ingest` or `feidan run` "
+                               "creates one)")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     config = {
@@ -46,6 +51,10 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
 
 
 class WarehouseBusy(RuntimeError):
+    pass
+
+
+class WarehouseMissing(RuntimeError):
     pass
 
 

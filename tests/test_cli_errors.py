@@ -44,3 +44,29 @@ def test_a_second_run_started_seconds_after_the_first_says_in_use_exit_2(tmp_pat
     assert one_line(second.stderr) == (f"error: {db} is in use by another process (DuckDB allows one writer); "
                                      "wait for the other run to finish")
     assert not (tmp_path / "out2").exists()
+
+
+def test_commands_that_read_a_warehouse_never_create_one(tmp_path):
+    typo = tmp_path / "wharehouse.duckdb"
+    for command in (["export", "--out", str(tmp_path / "cases.csv")], ["features"], ["score"]):
+        done = feidan(*command, "--db", str(typo), cwd=tmp_path)
+        assert done.returncode == 2, (command, done.stderr)
+        assert one_line(done.stderr) == (f"error: {typo}: no warehouse there (check --db; `feidan ingest` or "
+                                         "`feidan run` creates one)")
+        assert not typo.exists() and not (tmp_path / "cases.csv").exists()
+    done = feidan("ingest", "--input", str(tmp_path / "missing"), "--db", str(typo), cwd=tmp_path)
+    assert done.returncode == 2 and "no such file or folder" in done.stderr
+    assert not typo.exists(), "a failed ingest left an empty warehouse"
+
+
+def test_an_unknown_run_id_and_a_month_without_data_are_errors(tmp_path):
+    db = tmp_path / "w.duckdb"
+    assert feidan("ingest", "--input", str(SAMPLE), "--db", str(db), "--json", cwd=tmp_path).returncode == 0
+    done = feidan("export", "--db", str(db), "--run", "nope", "--out", str(tmp_path / "cases.csv"), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert one_line(done.stderr) == (f"error: no run 'nope' in {db} (run ids are in the report header "
+                                     "and in table `runs`)")
+    assert not (tmp_path / "cases.csv").exists()
+    done = feidan("features", "--db", str(db), "--as-of", "2027-03", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert one_line(done.stderr) == "error: no data for 2027-03: the newest month with data is 2026-10"
