@@ -14,15 +14,40 @@ from rich.table import Table
 
 from pipeline.settings import DEFAULT_WAREHOUSE, Settings
 
-app = typer.Typer(
+
+class _App(typer.Typer):
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:  # unforeseen: one line saying the cause; the traceback with --debug
+            from pipeline import debug
+            from pipeline.errors import describe
+
+            if debug.DEBUG:
+                raise
+            err.print(f"[red]error:[/red] {describe(exc)} (`feidan --debug …` shows the traceback)",
+                      highlight=False)
+            sys.exit(1)
+
+
+app = _App(
     help="feidan-audit: find account managers who divert deals (飞单) from CRM exports.",
-    no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+    no_args_is_help=True, add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
 )
 # Piped or logged output gets a wide console so tables are never truncated.
 out = Console() if sys.stdout.isatty() else Console(width=160)
 err = Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=160)
 
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB warehouse file.")]
+
+
+@app.callback()
+def main(debug: Annotated[bool, typer.Option(
+        "--debug", help="When something fails, show the traceback (and Prefect's failure logs).")] = False) -> None:
+    """feidan-audit: find account managers who divert deals (飞单) from CRM exports."""
+    from pipeline import debug as flags
+
+    flags.DEBUG = debug
 
 
 @app.command()

@@ -86,12 +86,15 @@ def demo(
 
 
 def _run_and_report(params: AuditParams) -> None:
+    from pipeline.debug import drop_frames, quiet_prefect_console
     from pipeline.flow import audit
 
+    quiet_prefect_console()
     state = audit(params, return_state=True)
     if not state.is_completed():
         exc = state.result(raise_on_failure=False)
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        drop_frames(exc)
         raise typer.Exit(1)
     r = state.result()
     out.print(f"\n[bold]Audit {r['audit_month']} done[/bold] — run {r['run_id']}")

@@ -70,3 +70,25 @@ def test_an_unknown_run_id_and_a_month_without_data_are_errors(tmp_path):
     done = feidan("features", "--db", str(db), "--as-of", "2027-03", cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     assert one_line(done.stderr) == "error: no data for 2027-03: the newest month with data is 2026-10"
+
+
+def test_a_failed_run_says_one_line_and_shows_no_traceback(tmp_path):
+    done = feidan("run", "--input", str(SAMPLE), "--db", str(tmp_path / "w.duckdb"), "--out", "out",
+                  "--as-of", "2027-03", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "nanobind" not in done.stderr, done.stderr
+    errors = [line for line in done.stderr.splitlines() if "error" in line.lower()]
+    assert errors == ["error: step 'checks' failed: NoAuditData: no data for 2027-03: the newest month with "
+                      "data is 2026-10"], done.stderr
+    assert len(done.stderr.splitlines()) < 10, done.stderr
+
+
+def test_an_unforeseen_failure_is_one_line_and_its_traceback_is_shown_with_debug(tmp_path):
+    db = tmp_path / "w.duckdb"
+    db.write_text("not a database\n" * 100)
+    done = feidan("features", "--db", str(db), cwd=tmp_path)
+    assert done.returncode == 1
+    assert one_line(done.stderr) == (f'error: IOException: IO Error: The file "{db}" exists, but it is not a '
+                                     "valid DuckDB database file! (`feidan --debug …` shows the traceback)")
+    debug = feidan("--debug", "features", "--db", str(db), cwd=tmp_path)
+    assert debug.returncode == 1 and "Traceback (most recent call last)" in debug.stderr
