@@ -145,9 +145,8 @@ def ingest(
     else:
         _print_ingest(result, settings.warehouse)
     if result.missing_required:
-        err.print("[red]error:[/red] required table(s) with no usable rows: "
-                  + ", ".join(result.missing_required)
-                  + " — the audit cannot run without them (see the file messages above)")
+        err.print("[red]error:[/red] required table(s) with no usable rows: " + result.missing_required_why()
+                  + " — the audit cannot run without them", highlight=False)
         raise typer.Exit(1)
 
 

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from conftest import write_bundle
+
 FEIDAN = str(Path(sys.executable).with_name("feidan"))
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_bundle"
 ENV = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
@@ -92,3 +94,18 @@ def test_an_unforeseen_failure_is_one_line_and_its_traceback_is_shown_with_debug
                                      "valid DuckDB database file! (`feidan --debug …` shows the traceback)")
     debug = feidan("--debug", "features", "--db", str(db), cwd=tmp_path)
     assert debug.returncode == 1 and "Traceback (most recent call last)" in debug.stderr
+
+
+def test_a_missing_required_table_is_named_and_run_shows_the_file_accounting(tmp_path):
+    bundle = write_bundle(tmp_path / "b", {"managers.csv": None, "contacts.csv": (
+        "contact_id,manager_id,customer_id,contact_at,channel,duration_min,logged_at,note\n"
+        "K1,M1,C1,2026-10-01 09:00,phone,5,2026-10-01 10:00:00,ok\nK2,M1,C1,bad,phone,,,\n")})
+    done = feidan("ingest", "--input", str(bundle), "--db", str(tmp_path / "w.duckdb"), cwd=tmp_path)
+    assert done.returncode == 1
+    assert one_line(done.stderr) == ("error: required table(s) with no usable rows: managers (no managers file in "
+                                     "the bundle) — the audit cannot run without them")
+    ran = feidan("run", "--input", str(bundle), "--db", str(tmp_path / "w2.duckdb"), "--out", "out", cwd=tmp_path)
+    assert ran.returncode == 1
+    said = one_line(ran.stdout + ran.stderr)
+    assert "contacts.csv → contacts: loaded, rows 2, loaded 1, quarantined 1, duplicates 0" in said
+    assert "required table(s) with no usable rows: managers (no managers file in the bundle)" in said
