@@ -109,3 +109,31 @@ def test_a_missing_required_table_is_named_and_run_shows_the_file_accounting(tmp
     said = one_line(ran.stdout + ran.stderr)
     assert "contacts.csv → contacts: loaded, rows 2, loaded 1, quarantined 1, duplicates 0" in said
     assert "required table(s) with no usable rows: managers (no managers file in the bundle)" in said
+
+
+def test_an_interactive_first_run_prints_no_usage_data_notice(tmp_path):
+    """Prefect shows its "anonymous usage data" notice once, on a terminal, to a new PREFECT_HOME:
+    run under a pseudo-terminal with a fresh one. Nothing is sent, so nothing must be announced."""
+    import pty
+
+    bundle = write_bundle(tmp_path / "b", {"managers.csv": None})  # fails at checks: quick, Prefect imported
+    env = {k: v for k, v in ENV.items() if k != "DO_NOT_TRACK"}
+    env["PREFECT_HOME"] = str(tmp_path / ".prefect")
+    main, terminal = pty.openpty()
+    proc = subprocess.Popen([FEIDAN, "run", "--input", str(bundle), "--db", "w.duckdb", "--out", "out"],
+                            stdin=terminal, stdout=terminal, stderr=terminal, cwd=tmp_path, env=env)
+    os.close(terminal)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the terminal closed: the program ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+    proc.wait(timeout=300)
+    os.close(main)
+    text = seen.decode("utf-8", "replace")
+    assert "step 'checks' failed" in text, text  # the run did happen, on a terminal
+    assert "usage data" not in text.lower() and "telemetry" not in text.lower(), text
