@@ -14,15 +14,40 @@ from rich.table import Table
 
 from pipeline.settings import DEFAULT_WAREHOUSE, Settings
 
-app = typer.Typer(
+
+class _App(typer.Typer):
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:  # unforeseen: one line saying the cause; the traceback with --debug
+            from pipeline import debug
+            from pipeline.errors import describe
+
+            if debug.DEBUG:
+                raise
+            err.print(f"[red]error:[/red] {describe(exc)} (`feidan --debug …` shows the traceback)",
+                      highlight=False)
+            sys.exit(1)
+
+
+app = _App(
     help="feidan-audit: find account managers who divert deals (飞单) from CRM exports.",
-    no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+    no_args_is_help=True, add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
 )
 # Piped or logged output gets a wide console so tables are never truncated.
 out = Console() if sys.stdout.isatty() else Console(width=160)
 err = Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=160)
 
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB warehouse file.")]
+
+
+@app.callback()
+def main(debug: Annotated[bool, typer.Option(
+        "--debug", help="When something fails, show the traceback (and Prefect's failure logs).")] = False) -> None:
+    """feidan-audit: find account managers who divert deals (飞单) from CRM exports."""
+    from pipeline import debug as flags
+
+    flags.DEBUG = debug
 
 
 @app.command()
@@ -97,7 +122,8 @@ def ingest(
     from pipeline.ingest.unzip import ZipLimits
     settings = _settings(warehouse=db, encoding=encoding)
     limits = ZipLimits(settings.zip_max_bytes, settings.zip_max_ratio)
-    con = _open(settings)
+    created = not Path(settings.warehouse).exists()
+    con = _open(settings, create=True)
     try:
         if as_json:
             result = ingest_bundle(con, input, settings.encoding, zip_limits=limits)
@@ -106,6 +132,10 @@ def ingest(
                 result = ingest_bundle(con, input, settings.encoding,
                                        progress=lambda msg: status.update(msg), zip_limits=limits)
     except BundleError as exc:
+        con.close()
+        if created:  # nothing was loaded: leave no empty warehouse behind to be mistaken for one
+            for path in (settings.warehouse, settings.warehouse.with_name(settings.warehouse.name + ".wal")):
+                Path(path).unlink(missing_ok=True)
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     finally:
@@ -115,9 +145,8 @@ def ingest(
     else:
         _print_ingest(result, settings.warehouse)
     if result.missing_required:
-        err.print("[red]error:[/red] required table(s) with no usable rows: "
-                  + ", ".join(result.missing_required)
-                  + " — the audit cannot run without them (see the file messages above)")
+        err.print("[red]error:[/red] required table(s) with no usable rows: " + result.missing_required_why()
+                  + " — the audit cannot run without them", highlight=False)
         raise typer.Exit(1)
 
 
@@ -151,25 +180,18 @@ def features(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Build feat_manager_month: one row per manager × month, every feature with peer and self z-scores."""
-    import datetime as dt
 
-    from features.build import FeatureCheckFailed, build_features, latest_month
+    from features.build import FeatureCheckFailed, build_features
 
     settings = _settings(warehouse=db)
     con = _open(settings)
     try:
-        month = dt.datetime.strptime(as_of, "%Y-%m").date() if as_of else latest_month(con)
-        if month is None:
-            err.print(f"[red]error:[/red] {db} holds no balances or contacts: run `feidan ingest` first")
-            raise typer.Exit(1)
+        month = _month(as_of, con)
         with err.status("building features…"):
             result = build_features(con, month, settings)
     except FeatureCheckFailed as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
-    except ValueError as exc:
-        err.print(f"[red]error:[/red] --as-of must be YYYY-MM ({exc})")
-        raise typer.Exit(2) from None
     finally:
         con.close()
     if as_json:
@@ -190,21 +212,23 @@ def features(
 
 
 def _month(text: str | None, con):
-    """The audit month: --as-of YYYY-MM, else the newest month with data."""
+    """The audit month: --as-of YYYY-MM, else the newest month with data; exit 1 when the
+    warehouse has no data for it (pipeline/checks.py, as the flow's checks step)."""
     import datetime as dt
 
-    from features.build import latest_month
+    from pipeline.checks import NoAuditData, audit_month
 
+    month = None
     if text:
         try:
-            return dt.datetime.strptime(text, "%Y-%m").date()
+            month = dt.datetime.strptime(text, "%Y-%m").date()
         except ValueError:
             raise typer.BadParameter(f"--as-of must be YYYY-MM, not {text!r}") from None
-    month = latest_month(con)
-    if month is None:
-        err.print("[red]error:[/red] the warehouse holds no balances or contacts: run `feidan ingest` first")
-        raise typer.Exit(1)
-    return month
+    try:
+        return audit_month(con, month)
+    except NoAuditData as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -266,7 +290,6 @@ def evaluate(
     from models.evaluate import evaluate as measure
     from models.scoring import score_month
     from pipeline.ingest import ingest_bundle
-    from pipeline.warehouse import connect
 
     for name in ("labels.csv", "decoys.csv"):
         if not (bundle / name).exists():
@@ -274,7 +297,7 @@ def evaluate(
             raise typer.Exit(2)
     with tempfile.TemporaryDirectory(prefix="feidan-eval-") as tmp:
         settings = _settings(warehouse=db or Path(tmp) / "eval.duckdb", detector=detector)
-        con = connect(settings)
+        con = _open(settings, create=db is None)
         try:
             with err.status("loading, building features, scoring…"):
                 if db is None:
@@ -349,14 +372,16 @@ def _settings(**values) -> Settings:
         raise typer.Exit(2) from None
 
 
-def _open(settings: Settings):
-    """The warehouse connection, or a clear exit when another process holds it."""
-    from pipeline.warehouse import WarehouseBusy, connect
+def _open(settings: Settings, hold: bool = False, create: bool = False):
+    """The warehouse connection (with `hold`: kept for the next connect, see warehouse.hold),
+    or a clear exit when another process holds it or (unless `create`: ingest and run make
+    one) there is none."""
+    from pipeline import warehouse
 
     try:
-        return connect(settings)
-    except WarehouseBusy as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        return warehouse.hold(settings) if hold else warehouse.connect(settings, create=create)
+    except (warehouse.WarehouseBusy, warehouse.WarehouseMissing) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
 
 

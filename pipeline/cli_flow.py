@@ -57,8 +57,14 @@ def run(
     """
     params = _params(bundle=input, warehouse=db, out=out_root, as_of=as_of, budget=budget, min_score=min_score,
                      lang=lang, unmask=unmask, report_url=report_url)
-    _open(_settings(warehouse=db)).close()  # another run holds it: stop now, not after Prefect starts
-    _run_and_report(params)
+    from pipeline import warehouse
+
+    # another run holds it: stop now; else keep it until the flow opens it, seconds later
+    _open(_settings(warehouse=db), hold=True)
+    try:
+        _run_and_report(params)
+    finally:
+        warehouse.release()
 
 
 @app.command()
@@ -73,7 +79,7 @@ def demo(
 ) -> None:
     """Generate a small synthetic bank, then run the audit flow on it (a fresh warehouse)."""
     params = _params(bundle=out_dir, warehouse=db, out=reports, lang=lang)
-    _open(_settings(warehouse=db)).close()
+    _open(_settings(warehouse=db), create=True).close()
     for path in (db, db.with_name(db.name + ".wal")):
         path.unlink(missing_ok=True)  # the demo starts from an empty warehouse every time
     generate(out_dir=out_dir, managers=managers, months=months, seed=seed, fmt="csv", end_month="2026-10",
@@ -84,14 +90,17 @@ def demo(
 
 
 def _run_and_report(params: AuditParams) -> None:
+    from pipeline.debug import drop_frames, quiet_prefect_console
     from pipeline.flow import audit
     from pipeline.progress import step_progress
 
+    quiet_prefect_console()
     with step_progress(err):
         state = audit(params, return_state=True)
     if not state.is_completed():
         exc = state.result(raise_on_failure=False)
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        drop_frames(exc)
         raise typer.Exit(1)
     r = state.result()
     out.print(f"\n[bold]Audit {r['audit_month']} done[/bold] — run {r['run_id']}")

@@ -22,6 +22,14 @@ def _month(text: str | None, flag: str) -> dt.date | None:
         raise typer.BadParameter(f"{flag} must be YYYY-MM, not {text!r}") from None
 
 
+def _known_run(con, run_id: str) -> bool:
+    """Whether the ledger or the exported cases know the run: an unknown id is a typo, not a
+    run without cases (those are in the ledger only)."""
+    tables = {t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+    return any(con.execute(f"select count(*) from {t} where run_id = ?", [run_id]).fetchall()[0][0]
+               for t in ("runs", "case_exports") if t in tables)
+
+
 @app.command()
 def export(
     db: DbOption = DEFAULT_WAREHOUSE,
@@ -48,6 +56,10 @@ def export(
     start, end = _month(first, "--from"), _month(last, "--to")
     con = _open(_settings(warehouse=db))
     try:
+        if run and not _known_run(con, run):
+            err.print(f"[red]error:[/red] no run {run!r} in {db} (run ids are in the report header and in "
+                      "table `runs`)", highlight=False)
+            raise typer.Exit(2)
         frame = select_cases(con, dt.date.today(), run, start, end, statuses)
     finally:
         con.close()

@@ -78,6 +78,11 @@ def audit(params: AuditParams) -> dict:
             log.warning("inbox: %s is not a bundle (put each export in a sub-folder or a .zip): ignored",
                         name)
         ingests = t.ingest_bundles(con, bundles, settings)
+        for r in ingests:  # the file accounting `feidan ingest` prints, in the run's log
+            log.info("load %d of %s: %d file(s)\n  %s", r.load_id, r.bundle, len(r.files),
+                     "\n  ".join(r.summary_lines()))
+            if r.missing_required:
+                log.warning("required table(s) with no usable rows: %s", r.missing_required_why())
         steps.carve("staging", sum(r.staging_seconds for r in ingests))
         ledger.update(con, execution_id, inputs=_inputs(ingests))
 

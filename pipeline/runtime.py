@@ -19,9 +19,15 @@ SOURCE_ROOT = Path(__file__).resolve().parents[1]
 
 
 def prefect_defaults() -> None:
-    """No telemetry, and Prefect's database and profiles inside the project (./.prefect),
+    """No telemetry (server analytics and the client's usage events), and Prefect's database and profiles inside the project (./.prefect),
     so a fresh offline machine works; explicit environment variables still win."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect's client (SDK) telemetry is a separate switch: without DO_NOT_TRACK it prints
+    # "Prefect collects anonymous usage data" on a terminal's first run and queues events for
+    # Amplitude (dropped only later, when the server says analytics are off). DO_NOT_TRACK=1
+    # turns the client side off: no notice, no event, no background sender
+    # (prefect/_internal/analytics/enabled.py, is_telemetry_enabled).
+    os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect"))
     # the temporary API's 20 s default start-up limit fails on a busy 2-core machine
     # (measured: >20 s at load 5, first start with a fresh database)

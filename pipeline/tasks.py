@@ -18,7 +18,7 @@ from prefect import task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from pipeline.contract import REQUIRED_TABLES
+from pipeline.checks import NoAuditData, audit_month  # noqa: F401 (NoAuditData: the flow's error)
 
 
 def _transient(task, task_run, state) -> bool:
@@ -39,10 +39,6 @@ IO = {"retries": 2, "retry_delay_seconds": [2, 10], "retry_condition_fn": _trans
 COMPUTE = {"cache_policy": NO_CACHE}
 
 
-class NoAuditData(RuntimeError):
-    pass
-
-
 @task(name="ingest", **IO)
 def ingest_bundles(con, bundles: list[Path], settings) -> list:
     from pipeline.ingest import ingest_bundle
@@ -55,23 +51,7 @@ def ingest_bundles(con, bundles: list[Path], settings) -> list:
 @task(name="checks", **COMPUTE)
 def check_inputs(con, month: dt.date | None) -> dt.date:
     """The warehouse can be audited: the required tables have rows; the audit month has data."""
-    from features.build import latest_month
-
-    present = {name for (name,) in con.execute(
-        "select table_name from information_schema.tables where table_name like 'stg_%'").fetchall()}
-    empty = [t for t in REQUIRED_TABLES if f"stg_{t}" not in present
-             or not con.execute(f"select count(*) from stg_{t}").fetchall()[0][0]]  # names from the contract
-    if empty:
-        raise NoAuditData("required table(s) with no usable rows in the warehouse: " + ", ".join(empty)
-                          + " — load a bundle that has them (see the ingest messages)")
-    newest = latest_month(con)
-    if newest is None:
-        raise NoAuditData("the warehouse holds no balances or contacts: nothing to audit")
-    if month is None:
-        return newest
-    if month > newest:
-        raise NoAuditData(f"no data for {month:%Y-%m}: the newest month with data is {newest:%Y-%m}")
-    return month
+    return audit_month(con, month)
 
 
 @task(name="features", **COMPUTE)

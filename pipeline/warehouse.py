@@ -15,8 +15,13 @@ from pipeline.contract import TABLES
 from pipeline.settings import Settings
 
 
-def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(settings: Settings, read_only: bool = False, create: bool = True) -> duckdb.DuckDBPyConnection:
+    """`create=False` for commands that only read what an ingest or a run wrote: DuckDB would
+    otherwise create an empty warehouse at a mistyped path and the command would "succeed"."""
     path = Path(settings.warehouse)
+    if not create and not path.is_file():
+        raise WarehouseMissing(f"{path}: no warehouse there (check --db; `feidan ingest` or `feidan run` "
+                               "creates one)")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     config = {
@@ -37,6 +42,9 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
                 "wait for the other run to finish"
             ) from exc
         raise
+    held = _held.pop(str(path.resolve()), None)
+    if held is not None:
+        held.close()  # this connection shares the held one's database instance: the lock stays
     con.execute(f"set TimeZone = '{_safe_tz(settings.timezone)}'")
     con.execute("set enable_progress_bar = false")  # the CLI draws its own progress
     return con
@@ -44,6 +52,29 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
 
 class WarehouseBusy(RuntimeError):
     pass
+
+
+class WarehouseMissing(RuntimeError):
+    pass
+
+
+# A connection held for a later connect() in this process (see hold).
+_held: dict[str, duckdb.DuckDBPyConnection] = {}
+
+
+def hold(settings: Settings) -> None:
+    """Take the warehouse's writer lock now and keep it until the next `connect()` to the same
+    file in this process takes it over (DuckDB shares one database instance, and its lock, among
+    a process's connections with the same configuration). `feidan run` holds it from its
+    pre-check through Prefect's start-up (seconds), so a second run cannot slip into that gap."""
+    con = connect(settings)
+    _held[str(Path(settings.warehouse).resolve())] = con
+
+
+def release() -> None:
+    """Close a held connection nobody took over (the flow never reached the warehouse)."""
+    while _held:
+        _held.popitem()[1].close()
 
 
 def _safe_tz(tz: str) -> str:

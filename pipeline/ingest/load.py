@@ -59,6 +59,22 @@ class IngestResult:
     def missing_required(self) -> list[str]:
         return [t for t in self.missing_tables if t in REQUIRED_TABLES]
 
+    def missing_required_why(self) -> str:
+        """Each required table with no usable rows, and why: no file for it in the bundle, or
+        what became of its files (rejected, or every row quarantined)."""
+        parts = []
+        for table in self.missing_required:
+            files = [f for f in self.files if f.table == table]
+            why = "; ".join(f"{f.file} {f.status}, {f.loaded:,} of {f.rows:,} rows loaded" for f in files)
+            parts.append(f"{table} ({why or f'no {table} file in the bundle'})")
+        return ", ".join(parts)
+
+    def summary_lines(self) -> list[str]:
+        """One line per file (what `feidan ingest` shows as a table), for logs."""
+        return [f"{f.file} → {f.table or '-'}: {f.status}, rows {f.rows:,}, loaded {f.loaded:,}, quarantined "
+                f"{f.quarantined:,}, duplicates {f.duplicates:,}" + (f" — {f.message}" if f.message else "")
+                for f in self.files]
+
     def to_json(self) -> dict:
         return {
             "load_id": self.load_id,
