@@ -40,8 +40,12 @@ household_names as (
     where c.customer_name is not null
 ),
 
-relatives as (
-    select manager_id, account, party_name from stg_related_parties
+relative_accounts as (
+    select distinct manager_id, account from stg_related_parties where account is not null
+),
+
+relative_names as (
+    select distinct manager_id, party_name from stg_related_parties where party_name is not null
 ),
 
 -- when each customer first paid each payee, over the whole history
@@ -99,7 +103,7 @@ book_share as (
            count(distinct x.household_id) as book_households,
            count(distinct x.customer_id) as book_customers
     from (select distinct counterparty, manager_id, month from owned) o
-    join owned x
+    join (select distinct counterparty, manager_id, month, household_id, customer_id from owned) x
       on x.counterparty = o.counterparty
      and x.manager_id = o.manager_id
      and x.month between o.month - to_months($shared_counterparty_months::integer - 1)
@@ -112,11 +116,8 @@ flagged as (
         o.*,
         age_on(c.birth_date, o.transfer_at::date) as age,
         coalesce(o.counterparty_name = c.customer_name, false) as own_account,
-        exists (select 1 from household_names n
-                where n.household_id = o.household_id and n.customer_name = o.counterparty_name) as to_household,
-        exists (select 1 from relatives r
-                where r.manager_id = o.manager_id
-                  and (r.account = o.counterparty_account or r.party_name = o.counterparty_name)) as to_relative,
+        hn.household_id is not null as to_household,
+        ra.manager_id is not null or rn.manager_id is not null as to_relative,
         r.bank_managers,
         r.bank_customers,
         b.book_households,
@@ -127,6 +128,10 @@ flagged as (
     left join first_payments f on f.customer_id = o.customer_id and f.paid_to = o.counterparty
     left join reach r using (counterparty, month)
     left join book_share b using (counterparty, manager_id, month)
+    -- plain joins on small distinct sets (a correlated exists per transfer cost most of the model)
+    left join household_names hn on hn.household_id = o.household_id and hn.customer_name = o.counterparty_name
+    left join relative_accounts ra on ra.manager_id = o.manager_id and ra.account = o.counterparty_account
+    left join relative_names rn on rn.manager_id = o.manager_id and rn.party_name = o.counterparty_name
 ),
 
 final as (
