@@ -185,3 +185,29 @@ def test_a_one_minute_schedule_creates_a_run_that_completes(server, tmp_path):
         assert len(_published(tmp_path)) == 1
     finally:
         _stop(serve)
+
+
+@pytest.mark.server
+def test_the_readmes_server_recipe_on_another_port_gives_the_ui_its_api(tmp_path):
+    """Shell 1 of the README on a port other than 4200, without PREFECT_API_URL in that shell:
+    the UI asks the server where the API is (/ui-settings); with `--port` alone the answer
+    was port 4200 and the UI showed "Oops"."""
+    import json
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update({"PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                "DO_NOT_TRACK": "1", "PREFECT_SERVER_API_PORT": str(port)})
+    log_path = tmp_path / "server.log"
+    server = None
+    try:
+        with log_path.open("wb") as log:
+            server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--no-services"], env=env,
+                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path)
+        base = f"http://127.0.0.1:{port}"
+        _wait("prefect server start", lambda: urllib.request.urlopen(f"{base}/api/health", timeout=2).status == 200,
+              180, server, log_path)
+        with urllib.request.urlopen(f"{base}/ui-settings", timeout=10) as answer:
+            assert json.loads(answer.read())["api_url"] == f"{base}/api"
+    finally:
+        _stop(server)
