@@ -261,6 +261,33 @@ def test_xlsx_first_sheet_with_excel_row_numbers(warehouse, tmp_path):
         ("2026-09-01", Decimal("1234.50")), ("2026-10-01", Decimal("100.00"))]
 
 
+def test_xlsx_formula_without_saved_value_is_quarantined_and_sheets_and_merges_are_named(warehouse, tmp_path):
+    """openpyxl writes formulas without the value Excel would have saved: read with data_only
+    they were NULL, loaded without a word. Merged cells and other sheets were not mentioned."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "余额"
+    ws.append(["客户号", "月份", "月末资产"])
+    ws.append(["C1", "2026-09", 1234.5])
+    ws.append(["C2", "2026-09", "=C2*2"])  # row 3: a formula never calculated
+    ws.append(["C3", "2026-10", 10])
+    ws.append([None, "2026-10", 20])  # row 5: the customer id merged down from C3
+    ws.merge_cells("A4:A5")
+    wb.create_sheet("说明").append(["x"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    res = load(warehouse, tmp_path / "b", {"balances.xlsx": buf.getvalue()})
+    f = by_file(res, "balances.xlsx")
+    assert accounting(f) == (4, 2, 2, 0, "loaded")
+    rows = quarantined(warehouse, "balances.xlsx")
+    assert rows[0][:2] == (3, "月末资产") and "cell C3 holds a formula (=C2*2) with no saved value" in rows[0][2]
+    assert rows[1][:2] == (5, "customer_id")  # the merged-away id: a missing key, named as such
+    assert "only the first sheet '余额' is read; ignored: '说明'" in f.message
+    assert "merged cells A4:A5" in f.message
+
+
 def test_parquet_with_native_types(warehouse, tmp_path):
     import datetime as dt
 

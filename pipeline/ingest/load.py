@@ -40,6 +40,7 @@ class FileResult:
     duplicates: int = 0
     status: str = "loaded"  # loaded | rejected | skipped | ignored
     message: str = ""
+    notes: list[str] = field(default_factory=list)  # what the reader says about the file (xlsx)
     format: str | None = None
     encoding: str | None = None
     sha256: str = ""
@@ -247,6 +248,7 @@ def _load_file(con, table: Table, plan: Plan, load_id: int,
         if src.format == "xlsx":
             try:  # read in Python: a bad workbook raises here without touching the transaction
                 parsed = r.read_xlsx(con, src)
+                res.notes = parsed.notes
                 mapping, extras = map_header(table, parsed.header)
             except (r.FileRejected, HeaderProblem) as exc:
                 _reject(res, str(exc))
@@ -298,7 +300,7 @@ def _count(con, table: Table, load_id: int, results: list[FileResult],
         res.duplicates = counts.get((res.file, "duplicate"), 0)
         res.quarantined = counts.get((res.file, "quarantined"), 0) + len(parser_rejects)
         res.rows = res.loaded + res.duplicates + res.quarantined
-        notes = []
+        notes = list(res.notes)
         if res.quarantined:
             notes.append(f"{res.quarantined} row(s) quarantined")
         if res.duplicates:

@@ -48,6 +48,7 @@ class Parsed:
     query: str = ""
     params: dict = field(default_factory=dict)
     rejects_after_read: bool = False  # CSV: rejects come from csv_rejects() after the query ran
+    notes: list[str] = field(default_factory=list)  # said in the file's message (xlsx: sheets, merges)
 
 
 class FileRejected(ValueError):
@@ -231,13 +232,20 @@ def reader_message(exc: duckdb.Error, path: Path) -> str:
 def read_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Parsed:
     """First sheet of a workbook; cells become the text forms of the contract."""
     import openpyxl
+    from openpyxl.utils import get_column_letter
 
     try:
         wb = openpyxl.load_workbook(src.path, read_only=True, data_only=True)
+        # the same sheet's formulas: a formula Excel never calculated has no saved value, and
+        # the value view shows it as empty — such a cell must not load as a silent NULL
+        wbf = openpyxl.load_workbook(src.path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
         raise FileRejected(f"not a readable .xlsx workbook ({exc})") from None
+    notes = _xlsx_notes(wb, src.path)
     try:
         rows = wb.worksheets[0].iter_rows(values_only=True)
+        formulas = wbf.worksheets[0].iter_rows(values_only=True)
+        next(formulas, None)
         header_cells = next(rows, None)
         if not header_cells or all(v is None for v in header_cells):
             raise FileRejected("empty sheet: no header row")
@@ -247,9 +255,23 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Parsed:
         n = len(header)
         lines, columns, rejects = [], [[] for _ in range(n)], []
         for excel_row, values in enumerate(rows, start=2):
+            written = next(formulas, None) or ()
             if values is None or all(v is None for v in values):
-                continue  # an empty spreadsheet row is not a record
+                if not any(isinstance(f, str) and f.startswith("=") for f in written):
+                    continue  # an empty spreadsheet row is not a record
+                values = values or (None,) * len(written)
             texts = [_cell_text(v) for v in values]
+            unsaved = [i for i, (v, f) in enumerate(zip(values, written, strict=False))
+                       if v is None and isinstance(f, str) and f.startswith("=")]
+            if unsaved:
+                i = unsaved[0]
+                cell = f"{get_column_letter(i + 1)}{excel_row}"
+                record = ",".join("" if t is None else t for t in texts)
+                rejects.append(ParserReject(
+                    excel_row, i + 1 if i < n else None,
+                    f"cell {cell} holds a formula ({written[i][:60]}) with no saved value: open the workbook "
+                    "in Excel and save it, or paste the values", record))
+                continue
             if len(texts) > n and any(t is not None for t in texts[n:]):
                 record = ",".join("" if t is None else t for t in texts)
                 width = max(i for i, t in enumerate(texts) if t is not None) + 1
@@ -262,12 +284,33 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Parsed:
                 columns[i].append(t)
     finally:
         wb.close()
+        wbf.close()
     arrow = pa.table({"line": pa.array(lines, pa.int64()),
                       **{c: pa.array(v, pa.string()) for c, v in zip(positional(n), columns, strict=True)}})
     con.register("_xlsx_rows", arrow)
     con.execute("create or replace temp table _parsed as select * from _xlsx_rows")
     con.unregister("_xlsx_rows")
-    return Parsed(header, None, rejects, query="select * from _parsed")
+    return Parsed(header, None, rejects, query="select * from _parsed", notes=notes)
+
+
+def _xlsx_notes(wb, path: Path) -> list[str]:
+    """What the file's message must say about a workbook: sheets not read, merged cells."""
+    import re
+    import zipfile
+
+    notes = []
+    if len(wb.sheetnames) > 1:
+        others = ", ".join(repr(n) for n in wb.sheetnames[1:])
+        notes.append(f"only the first sheet {wb.sheetnames[0]!r} is read; ignored: {others}")
+    sheet_xml = getattr(wb.worksheets[0], "_worksheet_path", "xl/worksheets/sheet1.xml")
+    with zipfile.ZipFile(path) as z:
+        text = z.read(sheet_xml).decode("utf-8", errors="replace")
+    merged = re.findall(r'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"', text)
+    if merged:
+        shown = ", ".join(merged[:5]) + (f" and {len(merged) - 5} more" if len(merged) > 5 else "")
+        notes.append(f"merged cells {shown}: only the first cell of each holds the value, the others "
+                     "load empty")
+    return notes
 
 
 def _cell_text(v) -> str | None:
