@@ -171,11 +171,22 @@ class Ensemble(BaseEstimator):
         return {name: det.decision_function(X) for name, det, _ in self.fitted_}
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
+        return self.risk(self.member_scores(X))
+
+    def risk(self, members: dict[str, np.ndarray]) -> np.ndarray:
+        """The 0-100 risk score from the members' scores (member_scores)."""
         total = sum(w for *_, w in self.fitted_)
-        score = np.zeros(len(X))
-        for (_name, _, w), raw in zip(self.fitted_, self.member_scores(X).values(), strict=True):
-            score += w * rankdata(raw, method="average") / len(X)
+        score = np.zeros(len(next(iter(members.values()))))
+        for (_name, _, w), raw in zip(self.fitted_, members.values(), strict=True):
+            score += w * rankdata(raw, method="average") / len(raw)
         return 100.0 * score / total
+
+    def raw(self, members: dict[str, np.ndarray]) -> np.ndarray:
+        """The detectors' own score before ranking: the weighted mean of the members' scores
+        (one member, the default: its score). Shown (the report's histogram), never ranked on."""
+        total = sum(w for *_, w in self.fitted_)
+        return sum(w * np.asarray(raw, dtype=float) for (_n, _, w), raw in zip(
+            self.fitted_, members.values(), strict=True)) / total
 
     def explain(self, X: np.ndarray) -> np.ndarray:
         """Per-case, per-column contributions from the members that have them, each member's

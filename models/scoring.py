@@ -175,8 +175,8 @@ def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_di
     data_hash = hashlib.sha256(X.tobytes() + "\n".join(ids).encode()).hexdigest()
     model_id = hashlib.sha256((json.dumps(params, sort_keys=True) + data_hash).encode()).hexdigest()[:12]
     model = build_model(settings.detector, settings.seed, settings.family_power).fit(X)
-    risk = model.decision_function(X)
-    raw = raw_scores(model, X)
+    members = model.member_scores(X)  # once: the risk score and the raw score both come from it
+    risk, raw = model.risk(members), np.round(model.raw(members), 6)
     contrib = model.explain(X) if explain else None
     evidence = Evidence.of(inputs, ids) if explain else None
     meta = inputs.groupby("manager_id")[["branch_id", "tier", "last_month"]].first()
@@ -207,17 +207,6 @@ def ensure_scores_table(con: duckdb.DuckDBPyConnection) -> None:
     # raw_score: the detector's own score before ranking (the report plots it); warehouses
     # scored before it existed gain the column, empty for their old months
     con.execute("alter table scores add column if not exists raw_score double")
-
-
-def raw_scores(model, X: np.ndarray) -> np.ndarray:
-    """The detector's own score, before the risk score turns it into a percentile: the weighted
-    mean of the members' scores (one member, the default: its score). Shown, never ranked on."""
-    fitted = getattr(model, "fitted_", None)
-    if not fitted:
-        return np.round(np.asarray(model.decision_function(X), dtype=float), 6)
-    total = sum(w for *_, w in fitted)
-    members = model.member_scores(X)
-    return np.round(sum(w * np.asarray(members[name], dtype=float) for name, _, w in fitted) / total, 6)
 
 
 def backfill_scores(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, months: int = 5,
