@@ -92,7 +92,6 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
         "shared_counterparty_months": settings.shared_counterparty_months,
         "household_max_size": settings.household_max_size, "popular_min_managers": settings.popular_min_managers,
         "chain_outflow_share": settings.chain_outflow_share, "late_log_days": settings.late_log_days,
-        "rare_payee_customers": settings.rare_payee_customers,
         "peer_min_group": settings.peer_min_group, "self_window_months": settings.self_window_months,
         "self_min_months": settings.self_min_months, "min_support": settings.min_support,
         "shrink_prior_events": settings.shrink_prior_events, "shrink_z": settings.shrink_z,

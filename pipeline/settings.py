@@ -37,7 +37,6 @@ class Settings(BaseModel):
     shared_counterparty_months: int = Field(3, description="months (audit month and before) for counterparty sharing")
     household_max_size: int = Field(6, description="a phone, address or id shared by more customers is no household")
     popular_min_managers: int = Field(5, description="a payee paid by customers of this many managers is popular")
-    rare_payee_customers: int = Field(3, description="a payee at most this many customers pay is rare")
     chain_outflow_share: float = Field(0.5, description="an outflow of this share of last month-end assets is a money event")
     late_log_days: int = Field(7, description="a contact logged this many days after it happened was kept off the system")
     peer_min_group: int = Field(8, description="branch × tier groups smaller than this fall back to tier")

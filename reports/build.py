@@ -295,7 +295,6 @@ def method_info(con, as_of: dt.date, settings, t: Words, label: str, meaning: st
                        "shrink_prior_events": settings.shrink_prior_events, "shrink_z": settings.shrink_z,
                        "household_max_size": settings.household_max_size,
                        "popular_min_managers": settings.popular_min_managers,
-                       "rare_payee_customers": settings.rare_payee_customers,
                        "dark_days": settings.dark_days, "late_log_days": settings.late_log_days,
                        "chain_outflow_share": settings.chain_outflow_share,
                        "maturity_window_days": settings.maturity_window_days,

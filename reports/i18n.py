@@ -309,7 +309,6 @@ _WORDS.update({f"param_{k}": v for k, v in {
     "shrink_z": ("Wilson 下界标准误数", "Wilson lower bound (standard errors)"),
     "household_max_size": ("家庭最多人数", "Largest household"),
     "popular_min_managers": ("热门收款方最少客户经理数", "Popular payee: fewest managers"),
-    "rare_payee_customers": ("罕见收款方最多客户数", "Rare payee: most customers"),
     "dark_days": ("无联系天数", "Days without a logged contact"),
     "late_log_days": ("补录天数", "Days logged late"),
     "chain_outflow_share": ("证据链转出占上月末资产比例", "Chain outflow share of month-end assets"),

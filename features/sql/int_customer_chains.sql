@@ -11,8 +11,8 @@
 --   destination: money of the customer went, within $maturity_window_days days of the event,
 --     to a suspicious payee (int_outflows: a declared relative's, or one that customers of
 --     two or more households in the book pay). A payee merely new to the customer and rare
---     in the bank (new_rare_payee) is no link: most private payees are (measured on the
---     tuning banks: with it, a third of innocent senior books had a 3-link chain);
+--     in the bank is no link: most private payees are (measured on the tuning banks: with
+--     it, a third of innocent senior books had a 3-link chain);
 --   lost: the customer was lost (int_customer_loss) from 30 days before the event to
 --     $reassign_loss_days days after it.
 -- links = 1 + the three flags: 4 is a complete chain, 3 a chain with one link missing.
@@ -77,7 +77,6 @@ destinations as (
     select
         e.customer_id, e.event_on,
         bool_or(o.to_relative) as to_relative,
-        bool_or(o.suspicious_payee) as shared_payee,
         arg_max(o.counterparty, o.amount) as counterparty
     from events e
     join outflows o

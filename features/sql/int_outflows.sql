@@ -5,10 +5,8 @@
 -- by customers of $popular_min_managers or more managers). Pointing at diversion
 -- (suspicious_payee): an account or name the manager declared as a relative's
 -- (related_parties), or a payee that customers of two or more households in the same book
--- pay (one family paying its family account is one household). Weaker (new_rare_payee): a
--- payee the customer never paid before and at most $rare_payee_customers customers of the
--- bank pay. Counted over the transfer's month and $shared_counterparty_months - 1 months
--- either side. feat_outflows, int_customer_chains and the outflow evidence read these rows.
+-- pay (one family paying its family account is one household). Counted over the transfer's
+-- month and $shared_counterparty_months - 1 months either side. feat_outflows, int_customer_chains and the outflow evidence read these rows.
 -- The months from $since on (features/build.py keeps the earlier ones).
 with transfers as (
     select *
@@ -48,17 +46,6 @@ relative_names as (
     select distinct manager_id, party_name from stg_related_parties where party_name is not null
 ),
 
--- when each customer first paid each payee, over the whole history
-first_payments as (
-    select
-        customer_id,
-        counterparty_key(counterparty_account, counterparty_bank, counterparty_name) as paid_to,
-        min(transfer_at) as first_paid
-    from stg_transfers
-    where direction = 'out'
-    group by all
-),
-
 payee_months as (
     select distinct counterparty, month from owned
 ),
@@ -67,13 +54,9 @@ payee_managers as (
     select distinct counterparty, month, manager_id from owned
 ),
 
-payee_customers as (
-    select distinct counterparty, month, customer_id from owned
-),
-
 -- bank-wide reach of each payee around each month (distinct rows joined on the payee:
 -- a list per payee-month unnested in the join cost half the feature build)
-reach_managers as (
+reach as (
     select p.counterparty, p.month, count(distinct q.manager_id) as bank_managers
     from payee_months p
     join payee_managers q
@@ -83,27 +66,12 @@ reach_managers as (
     group by all
 ),
 
-reach_customers as (
-    select p.counterparty, p.month, count(distinct q.customer_id) as bank_customers
-    from payee_months p
-    join payee_customers q
-      on q.counterparty = p.counterparty
-     and q.month between p.month - to_months($shared_counterparty_months::integer - 1)
-                     and p.month + to_months($shared_counterparty_months::integer - 1)
-    group by all
-),
-
-reach as (
-    select * from reach_managers join reach_customers using (counterparty, month)
-),
-
 -- households of the same book paying the payee around each month
 book_share as (
     select o.counterparty, o.manager_id, o.month,
-           count(distinct x.household_id) as book_households,
-           count(distinct x.customer_id) as book_customers
+           count(distinct x.household_id) as book_households
     from (select distinct counterparty, manager_id, month from owned) o
-    join (select distinct counterparty, manager_id, month, household_id, customer_id from owned) x
+    join (select distinct counterparty, manager_id, month, household_id from owned) x
       on x.counterparty = o.counterparty
      and x.manager_id = o.manager_id
      and x.month between o.month - to_months($shared_counterparty_months::integer - 1)
@@ -119,32 +87,26 @@ flagged as (
         hn.household_id is not null as to_household,
         ra.manager_id is not null or rn.manager_id is not null as to_relative,
         r.bank_managers,
-        r.bank_customers,
-        b.book_households,
-        b.book_customers,
-        f.first_paid = o.transfer_at as first_time
+        b.book_households
     from owned o
     left join stg_customers c on c.customer_id = o.customer_id
-    left join first_payments f on f.customer_id = o.customer_id and f.paid_to = o.counterparty
     left join reach r using (counterparty, month)
     left join book_share b using (counterparty, manager_id, month)
-    -- plain joins on small distinct sets (a correlated exists per transfer cost most of the model)
+    -- plain joins on small distinct sets, not a correlated exists per transfer
     left join household_names hn on hn.household_id = o.household_id and hn.customer_name = o.counterparty_name
     left join relative_accounts ra on ra.manager_id = o.manager_id and ra.account = o.counterparty_account
     left join relative_names rn on rn.manager_id = o.manager_id and rn.party_name = o.counterparty_name
 ),
 
-final as (
-    select
-        *,
-        own_account or to_household or bank_managers >= $popular_min_managers::integer as explained,
-        to_relative
-            or (not (own_account or to_household or bank_managers >= $popular_min_managers::integer)
-                and book_households >= 2) as suspicious_payee,
-        not (own_account or to_household or bank_managers >= $popular_min_managers::integer)
-            and first_time and bank_customers <= $rare_payee_customers::integer as new_rare_payee
+explained as (
+    select *, own_account or to_household or bank_managers >= $popular_min_managers::integer as explained
     from flagged
     where month >= $since::date
+),
+
+final as (
+    select *, to_relative or (not explained and book_households >= 2) as suspicious_payee
+    from explained
 )
 
 select * from final
