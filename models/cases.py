@@ -11,11 +11,13 @@ confirmed / dismissed are shown beside the case.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 import duckdb
 import pandas as pd
+
+from models.sampling import draw_sample
 
 DISPOSITIONS = ("confirmed", "dismissed", "suppressed")
 
@@ -26,6 +28,7 @@ class CaseResult:
     cases: pd.DataFrame  # month, case_id, manager_id, rank, risk_score, status, first_flagged_month,
     #                      disposition, disposition_until, analyst, comment
     suppressed: pd.DataFrame  # manager_id, case_id, suppressed_until, analyst, comment, rank, risk_score, ...
+    sample: pd.DataFrame = field(default_factory=pd.DataFrame)  # the below-the-line sample (models/sampling.py)
 
     @property
     def new(self) -> int:
@@ -64,7 +67,10 @@ def ensure_case_tables(con: duckdb.DuckDBPyConnection) -> None:
 def assign_cases(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings=None, refill: bool = True) -> CaseResult:
     """Decide the cases of `as_of` from its scores; rerunning the month replaces them.
     refill: a suppressed manager's place goes to the next rank (an alert budget); False for
-    a minimum risk score, where nobody below it becomes a case."""
+    a minimum risk score, where nobody below it becomes a case.
+    settings: with them the month's below-the-line sample is drawn in the same transaction, from
+    the managers left below the line (models/sampling.py); without them (tests of cases alone)
+    no sample is drawn."""
     as_of = as_of.replace(day=1)
     ensure_case_tables(con)
     if not con.execute("select count(*) from scores where month = ?", [as_of]).fetchall()[0][0]:
@@ -85,11 +91,12 @@ def assign_cases(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings=None, 
                               min(month) as first_flagged_month, max(month) as last_flagged_month,
                               count(*)::integer as months_flagged
                        from case_months group by case_id""")
+        sample = draw_sample(con, as_of, settings) if settings is not None else pd.DataFrame()
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return CaseResult(as_of, load_cases(con, as_of), load_suppressed(con, as_of))
+    return CaseResult(as_of, load_cases(con, as_of), load_suppressed(con, as_of), sample)
 
 
 def load_cases(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:

@@ -2,9 +2,10 @@
 
 A file (CSV in UTF-8 or GBK/GB18030, or the first sheet of an .xlsx) with the columns
 case_id, disposition, until, analyst, comment — headers and values in English or Chinese.
-Every row is checked first; a file with any problem (unknown case id, unknown disposition,
-bad date, a suppression without its date) is refused whole with one message per problem
-(file, line, column), so a half-imported decision list never exists. A good file is
+Case ids are those of flagged cases (FD-…) and of below-the-line sample cases (SM-…,
+models/sampling.py). Every row is checked first; a file with any problem (unknown case id,
+unknown disposition, bad date, a suppression without its date) is refused whole with one
+message per problem (file, line, column), so a half-imported decision list never exists. A good file is
 appended in one transaction: the history is kept and the newest decision per case is in
 force (models/cases.py). `recorded_at` is the organisation's wall-clock time.
 """
@@ -73,12 +74,16 @@ def import_feedback(con: duckdb.DuckDBPyConnection, path: Path, settings) -> Fee
     ensure_case_tables(con)
     con.execute("begin transaction")
     try:
-        for d in decisions:
+        for d in decisions:  # the manager: of a flagged case, or of a below-the-line sample case
             con.execute(
                 """insert into dispositions (case_id, manager_id, disposition, until, analyst, comment,
                                              recorded_at, source_file, line)
-                   select ?, (select manager_id from cases where case_id = ?), ?, ?, ?, ?, ?, ?, ?""",
-                [d.case_id, d.case_id, d.disposition, d.until, d.analyst, d.comment, recorded_at, name, d.line])
+                   select $case_id,
+                          coalesce((select manager_id from cases where case_id = $case_id),
+                                   (select any_value(manager_id) from sample_cases where case_id = $case_id)),
+                          $disposition, $until, $analyst, $comment, $recorded_at, $source_file, $line""",
+                {"case_id": d.case_id, "disposition": d.disposition, "until": d.until, "analyst": d.analyst,
+                 "comment": d.comment, "recorded_at": recorded_at, "source_file": name, "line": d.line})
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -93,7 +98,9 @@ def _check(con, name: str, header: list[str], records: list[tuple[int, list[str 
     if missing:
         raise FeedbackRejected([f"{name}: no column {' or '.join(missing)} (header: {', '.join(header)})"])
     ensure_case_tables(con)
-    known = {c for (c,) in con.execute("select case_id from cases").fetchall()}
+    # flagged cases and below-the-line sample cases (models/sampling.py) are decided alike
+    known = {c for (c,) in con.execute("select case_id from cases union all select case_id from sample_cases")
+             .fetchall()}
     words = {w.lower(): canonical for canonical, ws in WORDS.items() for w in ws}
     problems, decisions = [], []
     for line, values in records:

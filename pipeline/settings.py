@@ -58,6 +58,18 @@ class Settings(BaseModel):
     family_power: float = Field(0.5, gt=0, le=1, description="family_tail: a family's tail terms count as their sum to this power")
     seed: int = Field(7, description="random seed of the detectors; same input + seed = same scores")
     score_window_months: int = Field(3, description="the audit month and the months before it that are scored")
+    # The below-the-line sample (models/sampling.py): each audit month a stratified random sample
+    # of the managers below the alert line becomes `sample` cases; once analysts decide them, the
+    # method page estimates how many diverters the alert line misses. Its size is the discovery-
+    # sampling (hypergeometric) size: with this confidence, a sample with no diverter in it means
+    # fewer than the tolerable rate of the managers below the line divert.
+    sample_enabled: bool = Field(True, description="draw the below-the-line sample each audit month")
+    sample_confidence: float = Field(0.95, gt=0, lt=1, description="confidence of the sample size and of the "
+                                                                   "miss rate's interval")
+    sample_tolerable_miss_rate: float = Field(0.01, gt=0, lt=1, description="share of the managers below the "
+                                                                            "line who may divert unseen")
+    sample_strata: int = Field(4, ge=1, le=20, description="score bands the sample is drawn from (band sizes "
+                                                           "double from the alert line down)")
     # Unpacking a zipped bundle (pipeline/ingest/unzip.py): more is refused as a likely zip bomb.
     # Generated CRM CSVs deflate 3.4-6.1x (contacts, balances, customers); a bomb 1000x
     zip_max_bytes: int = Field(100 * 1024**3, gt=0, description="total bytes a zipped bundle may unpack to")

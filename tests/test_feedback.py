@@ -118,6 +118,54 @@ def test_a_file_with_any_bad_row_is_refused_whole_with_line_and_column(with_case
     assert _dispositions(with_cases) == []
 
 
+def test_a_below_the_line_sample_case_is_decided_like_a_flagged_one(tmp_path):
+    """Sample case ids (SM-…) are importable like flagged ones; the manager is filled in; deciding
+    one changes nothing of the flagged cases, and a suppression keeps its manager out of the
+    next month's cases and sample like any suppression."""
+    from models.sampling import load_sample
+
+    db = tmp_path / "w.duckdb"
+    settings = Settings.load(warehouse=db)
+    con = connect(settings)
+    con.execute("""create table scores (manager_id varchar, month date, branch_id varchar, tier varchar,
+                   risk_score double, rank integer, flagged boolean, reasons json, model_id varchar)""")
+    nov = dt.date(2026, 11, 1)
+    for month in (OCT, nov):
+        con.executemany("insert into scores values (?, ?, 'B1', 'senior', ?, ?, ?, '[]', 'x')",
+                        [[f"M{i}", month, 90.0 - i, i + 1, i < 2] for i in range(8)])
+    assign_cases(con, OCT, settings)
+    sample = list(load_sample(con, OCT)["case_id"])
+    con.close()
+    # 6 managers below the line, D = 1: n = 6 ((6 − n)/6 ≤ 0.05 only at n = 6)
+    assert sample == [f"SM-202610-M{i}" for i in range(2, 8)]
+    file = tmp_path / "sample.csv"
+    file.write_text("案件编号,处置,截止日期,分析师,备注\n"
+                    "SM-202610-M2,确认,,李分析,抽样核查属实\n"
+                    "SM-202610-M3,排除,,李分析,\n"
+                    "SM-202610-M4,暂停,2026-11-30,李分析,\n"
+                    "FD-202610-M0,确认,,李分析,\n", encoding="utf-8")
+    result = _import(db, file)
+    assert result.exit_code == 0, result.output
+    assert [(r[0], r[1], r[2]) for r in _dispositions(db)] == [
+        ("SM-202610-M2", "M2", "confirmed"), ("SM-202610-M3", "M3", "dismissed"),
+        ("SM-202610-M4", "M4", "suppressed"), ("FD-202610-M0", "M0", "confirmed")]
+    con = connect(settings)
+    try:
+        october = load_cases(con, OCT)
+        assert list(october["case_id"]) == ["FD-202610-M0", "FD-202610-M1"]
+        assert list(october["disposition"].fillna("")) == ["confirmed", ""]
+        sampled = load_sample(con, OCT).set_index("case_id")["disposition"]
+        assert sampled["SM-202610-M2"] == "confirmed" and sampled["SM-202610-M4"] == "suppressed"
+        november = assign_cases(con, nov, settings)
+        assert "M4" not in set(november.sample["manager_id"]) | set(november.cases["manager_id"])
+        assert list(november.suppressed["case_id"]) == ["SM-202610-M4"]
+    finally:
+        con.close()
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("case_id,disposition\nSM-202610-M0,confirmed\n", encoding="utf-8")  # M0 was a case
+    assert "unknown case id 'SM-202610-M0'" in _import(db, unknown).stderr
+
+
 def _flagged(path: str) -> dict[str, dict]:
     with open(path, encoding="utf-8-sig", newline="") as f:
         return {row["case_id"]: row for row in csv.DictReader(f)}

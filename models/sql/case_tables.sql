@@ -20,6 +20,23 @@ create table if not exists cases (
     months_flagged integer not null
 );
 
+-- sample_cases: one row per audit month × manager drawn into the below-the-line sample
+-- (models/sampling.py): managers scored that month who were neither a case nor suppressed,
+-- drawn at random within score bands (strata, numbered from the alert line down). Rerunning a
+-- month replaces its rows. The stratum's size and how many were drawn from it weigh the
+-- miss-rate estimate.
+create table if not exists sample_cases (
+    month date not null,
+    case_id varchar not null,        -- SM-<YYYYMM>-<manager_id>; decided like any case
+    manager_id varchar not null,
+    rank integer not null,           -- the month's rank among all scored managers
+    risk_score double not null,
+    stratum integer not null,        -- 1 = the band just below the alert line
+    stratum_size integer not null,   -- managers of the population in the stratum
+    stratum_sampled integer not null,
+    primary key (month, manager_id)
+);
+
 create table if not exists dispositions (
     case_id varchar not null,
     manager_id varchar,
@@ -33,11 +50,13 @@ create table if not exists dispositions (
 );
 
 -- one row per case_id: the analysts' decision in force; its manager comes from the case
--- itself (a disposition names a case)
+-- itself (a disposition names a case: a flagged one, or a below-the-line sample one)
 create or replace view dispositions_in_force as
-select dispositions.* replace (coalesce(cases.manager_id, dispositions.manager_id) as manager_id)
+select dispositions.* replace (coalesce(cases.manager_id, sampled.manager_id, dispositions.manager_id)
+                               as manager_id)
 from dispositions
 left join cases using (case_id)
+left join (select distinct case_id, manager_id from sample_cases) sampled using (case_id)
 qualify row_number() over (partition by case_id order by recorded_at desc, line desc nulls last) = 1;
 
 -- the decisions in force on a day: a suppression stops being in force after its `until`
