@@ -1,6 +1,7 @@
 -- evidence_chains: one row per customer × money event of a reported manager in the evidence
--- window whose trail has at least 3 of its 4 links (int_customer_chains, the rows the chain
--- features count): the customer's trail as one row with its dates.
+-- window whose trail has at least 3 of its 4 links, or whose money went to a relative the
+-- manager declared (int_customer_chains, the rows the chain features count: relative payees
+-- count with any number of links): the customer's trail as one row with its dates.
 with managers as (
     select * from report_managers
 ),
@@ -8,7 +9,7 @@ with managers as (
 chains as (
     select *
     from int_customer_chains
-    where links >= 3
+    where (links >= 3 or to_relative)
       and event_on between $window_start::date and $window_end::date
       and manager_id in (select manager_id from managers)
 ),
