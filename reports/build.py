@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from features.catalog import BY_NAME, CATALOG, FAMILIES
 from models.cases import case_counts, load_cases, load_suppressed, past_outcomes
+from models.sampling import latest_miss_rate, load_sample
 from reports import charts
 from reports.evidence import (
     FEATURE_EVIDENCE,
@@ -73,6 +74,8 @@ class Case:
     reasons: list[Reason]
     counts: dict[str, float]
     page: str  # relative link to the manager page
+    kind: str = "alert"  # alert | sample (below the line, models/sampling.py): the CSV's `kind`
+    stratum: int | None = None  # a sample case's band, 1 = just below the alert line
 
 
 @dataclass
@@ -112,8 +115,10 @@ class AuditReport:
     suppressed: list[dict]
     branches: list[dict]
     other_branches: int
-    pages: list[ManagerPage]
+    pages: list[ManagerPage]  # flagged cases', then sample cases'
     method: dict = field(default_factory=dict)
+    sample_cases: list[Case] = field(default_factory=list)  # the month's below-the-line sample
+    sample: dict = field(default_factory=dict)  # its population and bands, for the index
     families: list[tuple[int, str]] = field(default_factory=list)  # the legend of the family numbers
 
 
@@ -165,62 +170,32 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
     meaning = "meaning_zh" if run.lang == "zh" else "meaning_en"
 
     cases_df = load_cases(con, as_of)
+    sample_df = load_sample(con, as_of)
     scores = con.execute("select manager_id, branch_id, tier, risk_score, raw_score, flagged, reasons from scores "
                          "where month = ?", [as_of]).df()
     managers = con.execute("select manager_id, manager_name from stg_managers").df()
-    names = dict(zip(managers["manager_id"], managers["manager_name"], strict=True))
-    reasons_by_manager = dict(zip(scores["manager_id"], scores["reasons"], strict=True))
-    meta = scores.set_index("manager_id")[["branch_id", "tier"]]
 
-    con.register("_report_cases", cases_df[["manager_id"]])
+    # sample managers get a page like flagged ones: an analyst decides them on the same evidence
+    reported = pd.concat([cases_df[["manager_id"]], sample_df[["manager_id"]]], ignore_index=True)
+    con.register("_report_cases", reported)
     con.execute("create or replace temp table report_managers as select manager_id from _report_cases")
     con.unregister("_report_cases")
-    frames = load_evidence(con, list(cases_df["manager_id"]), as_of, settings)
+    frames = load_evidence(con, list(reported["manager_id"]), as_of, settings)
     first = (pd.Timestamp(as_of) - pd.DateOffset(months=settings.score_window_months - 1)).date()
     peers = con.execute(_sql("peer_comparison"), {"as_of": as_of, "first": first}).df()
     peers["month"] = pd.to_datetime(peers["month"]).dt.strftime("%Y-%m")
     history = con.execute(_sql("score_history"), {"as_of": as_of}).df()
-    peers_of, history_of = by_manager(peers), by_manager(history)
-
-    cases, pages = [], []
-    for row in cases_df.itertuples(index=False):
-        mid = row.manager_id
-        raw = json.loads(reasons_by_manager.get(mid) or "[]")
-        reasons = [Reason(r["feature"], getattr(BY_NAME[r["feature"]], label), getattr(BY_NAME[r["feature"]], meaning),
-                          format_value(r["feature"], r["value"]), format_value(r["feature"], r["peer_median"]),
-                          r["peer_z"], r["self_z"], r["month"], FEATURE_EVIDENCE[r["feature"]]) for r in raw]
-        disposition = row.disposition if isinstance(row.disposition, str) else None
-        tier = meta.at[mid, "tier"]
-        case = Case(row.case_id, mid, names.get(mid) or "", meta.at[mid, "branch_id"], tier,
-                    t.get(f"tier_{tier}", tier) if isinstance(tier, str) else "", int(row.rank), float(row.risk_score), row.status, t[f"status_{row.status}"],
-                    pd.Timestamp(row.first_flagged_month).strftime("%Y-%m"),
-                    None if pd.isna(row.disposition_until) else pd.Timestamp(row.disposition_until).strftime("%Y-%m-%d"),
-                    disposition, t[f"status_{disposition}"] if disposition else "",
-                    reasons, counts_for(mid, frames), f"managers/{page_name(mid)}.html")
-        cases.append(case)
-        backs: dict[str, list[str]] = {}
-        for r in reasons:
-            backs.setdefault(r.evidence, []).append(r.label)
-        mine = peers_of.get(mid, peers.iloc[:0]).set_index(["feature", "month"])
-        reason_months = {r.feature: r.month for r in reasons}
-        feature_rows = []
-        for f in CATALOG:
-            months = [f"{as_of:%Y-%m}"]
-            if reason_months.get(f.name) and reason_months[f.name] != months[0]:
-                months.insert(0, reason_months[f.name])  # the month the reason quotes, then the audit month
-            for m in months:
-                if (f.name, m) in mine.index:
-                    feature_rows.append(_feature_row(f, m, mine.loc[(f.name, m)], label,
-                                                     reason_months.get(f.name) == m))
-        reason_labels = {getattr(BY_NAME[n], label) for n in reason_months}
-        feature_rows.sort(key=lambda fr: fr.label not in reason_labels)  # a reason's rows first
-        hist = history_of.get(mid, history.iloc[:0])
-        points = [(pd.Timestamp(h.month).strftime("%Y-%m"), float(h.risk_score), bool(h.flagged))
-                  for h in hist.itertuples(index=False)]
-        pages.append(ManagerPage(
-            case, charts.score_history(points, t.history, t.risk_axis),
-            [{"month": m, "risk_score": f"{s:.1f}", "flagged": t.yes if fl else t.no} for m, s, fl in points],
-            feature_rows, tables_for(mid, frames, t, masker, backs)))
+    ctx = _Reported(as_of, t, masker, label, meaning,
+                    dict(zip(managers["manager_id"], managers["manager_name"], strict=True)),
+                    scores.set_index("manager_id")[["branch_id", "tier"]],
+                    dict(zip(scores["manager_id"], scores["reasons"], strict=True)),
+                    frames, peers, by_manager(peers), history, by_manager(history))
+    names = ctx.names
+    cases = [_case(ctx, row, getattr(row, "kind", "alert"), row.status,
+                   pd.Timestamp(row.first_flagged_month).strftime("%Y-%m")) for row in cases_df.itertuples(index=False)]
+    sample_cases = [_case(ctx, row, "sample", "new", "", int(row.stratum))
+                    for row in sample_df.itertuples(index=False)]
+    pages = [_page(ctx, case) for case in cases + sample_cases]
 
     threshold = float(cases_df["risk_score"].min()) if len(cases_df) else None
     branches = con.execute(_sql("branch_overview"), {"as_of": as_of}).df()
@@ -252,14 +227,89 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
                   for b in with_cases.itertuples(index=False)],
         other_branches=len(branches) - len(with_cases),
         pages=pages,
+        sample_cases=sample_cases,
+        sample=_sample_summary(sample_df, settings),
         families=[(n, names_[0 if run.lang == "zh" else 1]) for n, names_ in sorted(FAMILIES.items())],
         method={**method_info(con, as_of, settings, t, label, meaning),
+                "miss_rate": miss_rate_info(con, as_of, settings, t),
                 "alert_rule": (t.method_threshold_text.format(s=f"{run.min_score:g}", k=figures["cases_flagged"],
                                                               n=figures["managers_scored"])
                                if run.min_score is not None
                                else t.method_budget_text.format(k=figures["cases_flagged"],
                                                                 n=figures["managers_scored"]))},
     )
+
+
+@dataclass
+class _Reported:
+    """What the cases and pages of the reported managers are built from (read once a report)."""
+    as_of: dt.date
+    t: Words
+    masker: Masker
+    label: str  # the catalogue's label field in the report's language
+    meaning: str
+    names: dict[str, str]
+    meta: pd.DataFrame  # manager_id -> branch_id, tier
+    reasons: dict[str, str]  # manager_id -> reasons json
+    frames: dict
+    peers: pd.DataFrame
+    peers_of: dict[str, pd.DataFrame]
+    history: pd.DataFrame
+    history_of: dict[str, pd.DataFrame]
+
+
+def _case(ctx: _Reported, row, kind: str, status: str, first_flagged: str, stratum: int | None = None) -> Case:
+    """A case from a row of load_cases (or of load_sample: kind 'sample', never flagged)."""
+    t, label, meaning, mid = ctx.t, ctx.label, ctx.meaning, row.manager_id
+    raw = json.loads(ctx.reasons.get(mid) or "[]")
+    # a reason quotes its month's value and peer median as the peer table shows them: the stored
+    # reason rounds them to 4 places, and 0.06449 → 0.0645 read 6.5% beside the table's 6.4%
+    mine = ctx.peers_of.get(mid, ctx.peers.iloc[:0])
+    exact = {(f, m): (v, pm) for f, m, v, pm in zip(mine["feature"], mine["month"], mine["value"],
+                                                      mine["peer_median"], strict=True)}
+    quoted = [exact.get((r["feature"], r["month"]), (r["value"], r["peer_median"])) for r in raw]
+    reasons = [Reason(r["feature"], getattr(BY_NAME[r["feature"]], label), getattr(BY_NAME[r["feature"]], meaning),
+                      format_value(r["feature"], value), format_value(r["feature"], median),
+                      r["peer_z"], r["self_z"], r["month"], FEATURE_EVIDENCE[r["feature"]])
+               for r, (value, median) in zip(raw, quoted, strict=True)]
+    disposition = row.disposition if isinstance(row.disposition, str) else None
+    tier = ctx.meta.at[mid, "tier"]
+    return Case(row.case_id, mid, ctx.names.get(mid) or "", ctx.meta.at[mid, "branch_id"], tier,
+                t.get(f"tier_{tier}", tier) if isinstance(tier, str) else "", int(row.rank), float(row.risk_score),
+                status, t[f"status_{status}"], first_flagged,
+                None if pd.isna(row.disposition_until) else pd.Timestamp(row.disposition_until).strftime("%Y-%m-%d"),
+                disposition, t[f"status_{disposition}"] if disposition else "",
+                reasons, counts_for(mid, ctx.frames), f"managers/{page_name(mid)}.html", kind, stratum)
+
+
+def _page(ctx: _Reported, case: Case) -> ManagerPage:
+    """The manager page of a case: the score history, the features against peers (a reason's
+    own month beside the audit month) and the evidence, the tables backing a reason first."""
+    as_of, label, t, mid = ctx.as_of, ctx.label, ctx.t, case.manager_id
+    reasons = case.reasons
+    backs: dict[str, list[str]] = {}
+    for r in reasons:
+        backs.setdefault(r.evidence, []).append(r.label)
+    mine = ctx.peers_of.get(mid, ctx.peers.iloc[:0]).set_index(["feature", "month"])
+    reason_months = {r.feature: r.month for r in reasons}
+    feature_rows = []
+    for f in CATALOG:
+        months = [f"{as_of:%Y-%m}"]
+        if reason_months.get(f.name) and reason_months[f.name] != months[0]:
+            months.insert(0, reason_months[f.name])  # the month the reason quotes, then the audit month
+        for m in months:
+            if (f.name, m) in mine.index:
+                feature_rows.append(_feature_row(f, m, mine.loc[(f.name, m)], label,
+                                                 reason_months.get(f.name) == m))
+    reason_labels = {getattr(BY_NAME[n], label) for n in reason_months}
+    feature_rows.sort(key=lambda fr: fr.label not in reason_labels)  # a reason's rows first
+    hist = ctx.history_of.get(mid, ctx.history.iloc[:0])
+    points = [(pd.Timestamp(h.month).strftime("%Y-%m"), float(h.risk_score), bool(h.flagged))
+              for h in hist.itertuples(index=False)]
+    return ManagerPage(
+        case, charts.score_history(points, t.history, t.risk_axis),
+        [{"month": m, "risk_score": f"{s:.1f}", "flagged": t.yes if fl else t.no} for m, s, fl in points],
+        feature_rows, tables_for(mid, ctx.frames, t, ctx.masker, backs))
 
 
 def _distribution(scores: pd.DataFrame, cases_df: pd.DataFrame, t: Words) -> Markup:
@@ -274,6 +324,45 @@ def _distribution(scores: pd.DataFrame, cases_df: pd.DataFrame, t: Words) -> Mar
     return charts.raw_score_distribution([float(v) for v in raw.fillna(0.0)], of_cases,
                                          min(of_cases) if of_cases else None, t.raw_distribution,
                                          t.raw_axis, t.managers_axis_log, t.threshold, t.case)
+
+
+def percent(share: float) -> str:
+    """A share as the sample's words quote it: 95%, 1%, 0.81%."""
+    return f"{100 * share:.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def _sample_summary(sample_df: pd.DataFrame, settings) -> dict:
+    """The month's sample as the index introduces it: how many of how many below the line, and
+    the sampling settings it was drawn with."""
+    if sample_df.empty:
+        return {}
+    bands = sample_df.groupby("stratum")["stratum_size"].first()
+    return {"population": int(bands.sum()), "sampled": len(sample_df), "bands": len(bands),
+            "confidence": percent(settings.sample_confidence), "rate": percent(settings.sample_tolerable_miss_rate)}
+
+
+def miss_rate_info(con, as_of: dt.date, settings, t: Words) -> dict:
+    """The method page's miss rate: the newest month up to as_of whose sample has decisions (models/
+    sampling.latest_miss_rate), in words; how the sample is drawn, quoting the settings."""
+    confidence, rate = settings.sample_confidence, settings.sample_tolerable_miss_rate
+    info = {"method": t.method_sample_text.format(rate=percent(rate), alpha=percent(1 - confidence),
+                                                  confidence=percent(confidence), strata=settings.sample_strata),
+            "strata": []}
+    found = latest_miss_rate(con, as_of, settings)
+    if found is None:
+        return {**info, "text": t.miss_rate_none if settings.sample_enabled else t.miss_rate_off}
+    words_of = {"month": f"{found.month:%Y-%m}", "decided": found.decided, "sampled": found.sampled,
+                "confirmed": found.confirmed, "population": f"{found.population:,}"}
+    if found.estimate is None:
+        text = t.miss_rate_waiting.format(**words_of)
+    else:
+        text = t.miss_rate_text.format(
+            **words_of, estimate=percent(found.estimate), level=percent(found.level), low=percent(found.low),
+            high=percent(found.high), missed=f"{found.missed_estimate:,.0f}",
+            missed_low=f"{found.low * found.population:,.0f}", missed_high=f"{found.high * found.population:,.0f}")
+    strata = [{"stratum": s.stratum, "size": f"{s.size:,}", "sampled": s.sampled, "decided": s.decided,
+               "confirmed": s.confirmed, "rate": "–" if s.rate is None else percent(s.rate)} for s in found.strata]
+    return {**info, "text": text, "strata": strata, "status": found.status}
 
 
 def method_info(con, as_of: dt.date, settings, t: Words, label: str, meaning: str) -> dict:

@@ -17,7 +17,8 @@ from reports.build import AuditReport
 COLUMNS = ["case_id", "run_id", "as_of_month", "manager_id", "manager_name", "branch_id", "tier",
            "risk_score", "rank", "status", "disposition", "first_flagged_month", "reason_1_code", "reason_1",
            "reason_2_code", "reason_2", "reason_3_code", "reason_3",
-           "lost_customers", "lost_aum", "shared_counterparty_customers", "phone_edits", "unrecorded_sales"]
+           "lost_customers", "lost_aum", "shared_counterparty_customers", "phone_edits", "unrecorded_sales",
+           "kind"]  # kind: alert (flagged) | sample (below the line: models/sampling.py); rows written before it: alert
 COUNT_COLUMNS = ["lost_customers", "lost_aum", "shared_counterparty_customers", "phone_edits", "unrecorded_sales"]
 NUMERIC = {"risk_score", "rank", "lost_customers", "lost_aum", "shared_counterparty_customers",
            "phone_edits", "unrecorded_sales"}
@@ -30,10 +31,11 @@ def reason_text(t, reason) -> str:
 
 
 def case_rows(report: AuditReport) -> pd.DataFrame:
-    """One row per case, in rank order, with the export's columns."""
+    """One row per case, in rank order, with the export's columns: the flagged cases, then the
+    below-the-line sample (never flagged: no first flagged month)."""
     t = report.t
     rows = []
-    for c in report.cases:
+    for c in report.cases + report.sample_cases:
         reasons = [reason_text(t, r) for r in c.reasons]
         reasons += [""] * (3 - len(reasons))
         codes = [r.feature for r in c.reasons] + [""] * (3 - len(c.reasons))  # stable in every language
@@ -45,6 +47,7 @@ def case_rows(report: AuditReport) -> pd.DataFrame:
             "first_flagged_month": c.first_flagged_month,
             **{f"reason_{i + 1}_code": codes[i] for i in range(3)}, **{f"reason_{i + 1}": reasons[i] for i in range(3)},
             **{k: c.counts[k] for k in COUNT_COLUMNS},
+            "kind": c.kind,
         })
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -119,6 +122,7 @@ def select_cases(con: duckdb.DuckDBPyConnection, today: dt.date, run_id: str | N
         if c not in frame:
             frame[c] = None
     frame["disposition"] = frame["disposition"].fillna("")
+    frame["kind"] = frame["kind"].fillna("alert")  # exported before the column existed: flagged cases
     if statuses:  # by the disposition in force, else the case's status
         frame = frame[frame["disposition"].where(frame["disposition"] != "", frame["status"]).isin(statuses)]
     return frame[COLUMNS].reset_index(drop=True)

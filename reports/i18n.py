@@ -275,6 +275,61 @@ _WORDS: dict[str, tuple[str, str]] = {
     "unit_amount": ("金额（元）", "amount (CNY)"),
 }
 
+# the below-the-line sample (models/sampling.py): index section, manager page, method page
+_WORDS.update({
+    "sample": ("低于预警线抽样", "Below-the-line sample"),
+    "sample_note": (
+        "本月从预警线以下的 {population} 名客户经理（未成为案件、未被暂停）中按排名分 {bands} 档随机抽取 {sampled} 名："
+        "若其中有 {rate} 的人飞单，样本中至少出现一名的把握为 {confidence}。第 1 档紧邻预警线。请像预警案件一样核查，"
+        "并导入处置结果（案件编号 SM-…）；方法说明页据此估计漏报率。",
+        "{sampled} of the {population} managers below the alert line (not a case, not suppressed), drawn at random "
+        "from {bands} rank bands: if {rate} of them divert, the sample holds at least one of them with {confidence} "
+        "confidence. Band 1 lies just below the line. Check them like cases and import the decisions (case ids "
+        "SM-…); the method page estimates the miss rate from them."),
+    "stratum": ("分档", "Band"),
+    "band_size": ("档内人数", "Managers in band"),
+    "band_sampled": ("抽取", "Drawn"),
+    "decided": ("已处置", "Decided"),
+    "confirmed": ("确认", "Confirmed"),
+    "confirmed_share": ("确认比例", "Confirmed share"),
+    "case_kind": ("案件类型", "Case kind"),
+    "kind_alert": ("预警", "alert"),
+    "kind_sample": ("低于预警线抽样", "below-the-line sample"),
+    "kind_explore": ("探索", "exploration"),
+    "miss_rate": ("漏报率（低于预警线抽样）", "Miss rate (below-the-line sample)"),
+    "method_sample_text": (
+        "每月从预警线以下（未成为案件、未被暂停）的客户经理中随机抽样，像预警案件一样核查。样本量为满足下式的最小 n："
+        "若预警线以下有 {rate} 的客户经理飞单，n 名样本中一个都没有的概率不超过 {alpha}（超几何分布；置信度 {confidence}，"
+        "可容忍漏报率 {rate}，即设置 sample_confidence、sample_tolerable_miss_rate）。预警线以下的客户经理按排名分为 "
+        "{strata} 档，档内人数自预警线向下逐档加倍；样本一半按档内人数分配、一半各档平均分配，紧邻预警线的一档抽样比例最高。"
+        "漏报率为各档确认比例按档内人数加权之和；区间（置信度 {confidence}）由各档的贝塔后验按权重蒙特卡洛相加得出"
+        "（上限用 Jeffreys 先验；下限中无人确认的档计为 0）。",
+        "Every month a random sample of the managers below the alert line (not a case, not suppressed) is checked "
+        "like the cases. Its size is the smallest n for which, if {rate} of the managers below the line divert, a "
+        "sample of n holds none of them with a probability of at most {alpha} (hypergeometric; confidence "
+        "{confidence}, tolerable miss rate {rate}: settings sample_confidence, sample_tolerable_miss_rate). The "
+        "managers below the line are cut by rank into {strata} bands, each twice the size of the one above it; half "
+        "the sample is split by band size and half equally, so the band just below the line is sampled most. The "
+        "miss rate is the bands' confirmed shares weighted by their size; its interval ({confidence}) adds the "
+        "bands' beta posteriors by Monte Carlo (upper bound: Jeffreys' prior; lower bound: a band with nobody "
+        "confirmed adds 0)."),
+    "miss_rate_text": (
+        "{month} 的抽样已处置 {decided}/{sampled} 名（确认 {confirmed} 名）。预警线以下 {population} 名客户经理中"
+        "飞单的估计比例为 {estimate}（{level} 区间 {low} – {high}），即约 {missed} 人（{missed_low} – {missed_high} 人）"
+        "未被预警。",
+        "The sample of {month}: {decided} of {sampled} decided ({confirmed} confirmed). Estimated share of diverters "
+        "among the {population} managers below the alert line: {estimate} ({level} interval {low} – {high}), about "
+        "{missed} managers missed ({missed_low} – {missed_high})."),
+    "miss_rate_waiting": (
+        "{month} 的抽样已处置 {decided}/{sampled} 名（确认 {confirmed} 名）；每一档至少处置一名后才能估计漏报率。",
+        "The sample of {month}: {decided} of {sampled} decided ({confirmed} confirmed); the miss rate is estimated "
+        "once every band has a decided case."),
+    "miss_rate_none": ("尚无已处置的抽样案件，暂无漏报率估计。", "No sample case has been decided yet: no miss rate."),
+    "miss_rate_off": ("本次运行未抽样（设置 sample_enabled 已关闭），也无以往已处置的抽样。",
+                      "This run drew no sample (setting sample_enabled is off), and no earlier sample was decided."),
+})
+
+
 
 def _enum_words() -> dict[str, tuple[str, str]]:
     """CRM enumerations shown in the report: the Chinese spellings of the contract, and the

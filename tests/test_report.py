@@ -89,17 +89,20 @@ def test_every_flagged_manager_has_a_page_and_every_reason_its_evidence(audited)
     _, outputs, _, _, _ = audited
     report, out = outputs[OCT]
     flagged = report.figures["cases_flagged"]
-    assert flagged == len(report.cases) == 10 and len(report.pages) == flagged
+    # the flagged cases' pages, then the below-the-line sample's (an analyst decides them alike)
+    assert flagged == len(report.cases) == 10 and len(report.pages) == flagged + len(report.sample_cases)
+    assert [p.case for p in report.pages] == report.cases + report.sample_cases
     assert HIJACKER in {c.manager_id for c in report.cases}
     for page in report.pages:
         html = (out / page.case.page).read_text(encoding="utf-8")
-        assert page.case.reasons, f"{page.case.manager_id} has no reasons"
+        # a sample manager may have none: below the line, no single feature need stand out
+        assert page.case.reasons or page.case.kind == "sample", f"{page.case.manager_id} has no reasons"
         tables = {e.kind: e for e in page.evidence}
         for reason in page.case.reasons:
             assert reason.evidence in tables and tables[reason.evidence].rows, (page.case.manager_id, reason.feature)
             assert f'id="ev-{reason.evidence}"' in html and f'href="#ev-{reason.evidence}"' in html
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert all(f'href="{c.page}"' in index for c in report.cases)  # index → page → evidence: two clicks
+    assert all(f'href="{c.page}"' in index for c in report.cases + report.sample_cases)  # index → page → evidence
 
 
 def test_the_hijackers_page_shows_the_phone_edits_behind_the_reason(audited):
@@ -135,12 +138,21 @@ def test_customer_phones_are_masked_unless_unmask(audited):
     edits = pd.read_csv(bundle / "field_changes.csv", dtype=str, keep_default_na=False)
     phones = set(customers["phone"]) | set(edits["old_value"]) | set(edits["new_value"])
     phones = {p for p in phones if len(p) >= 11}
+    assert all(p.isdigit() for p in phones)
+    lengths = {len(p) for p in phones}
+
+    def shown(text: str) -> set[str]:
+        """The phones that stand in the text: all digits, so within a run of digits (one pass
+        over the runs instead of a search per phone through ~200 pages)."""
+        return {run[i:i + n] for run in re.findall(r"\d{11,}", text) for n in lengths
+                for i in range(len(run) - n + 1)} & phones
+
     masked_text = "".join(p.read_text(encoding="utf-8-sig") for p in _files(outputs[OCT][1])
                           if p.suffix in (".html", ".csv"))
-    assert not [p for p in phones if p in masked_text]
+    assert not shown(masked_text)
     assert re.search(r"1\d\d\*{4}\d{4}", masked_text)  # shown as 138****1234
     unmasked_text = (unmasked / f"managers/{HIJACKER}.html").read_text(encoding="utf-8")
-    assert [p for p in phones if p in unmasked_text]
+    assert shown(unmasked_text)
 
 
 def test_english_report_uses_english_words_and_catalogue_labels(audited):
@@ -158,7 +170,9 @@ def test_compliance_csv_is_excel_safe_with_fixed_columns(audited):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
     assert rows[0] == COLUMNS
-    assert len(rows) == 1 + len(report.cases)
+    assert len(rows) == 1 + len(report.cases) + len(report.sample_cases)
+    kinds = [r[COLUMNS.index("kind")] for r in rows[1:]]
+    assert kinds == ["alert"] * len(report.cases) + ["sample"] * len(report.sample_cases)
     by_manager = {r[3]: dict(zip(COLUMNS, r, strict=True)) for r in rows[1:]}
     hijacker = by_manager[HIJACKER]
     assert hijacker["manager_name"] == "'" + FORMULA_NAME  # neutralised, still readable
@@ -191,7 +205,9 @@ def test_case_ids_are_stable_across_consecutive_runs_and_reruns(audited):
     for c in carried:
         assert c.case_id == sep[c.manager_id] and c.status == "ongoing" and c.first_flagged_month == "2026-09"
     exported = select_cases(con, OCT, first=SEP, last=OCT)
-    assert len(exported) == len(outputs[SEP][0].cases) + len(oct_cases)
+    alerts = exported[exported["kind"] == "alert"]
+    assert len(alerts) == len(outputs[SEP][0].cases) + len(oct_cases)
+    assert len(exported) - len(alerts) == len(outputs[SEP][0].sample_cases) + len(outputs[OCT][0].sample_cases)
     ongoing = select_cases(con, OCT, first=OCT, last=OCT, statuses=["ongoing"])
     assert set(ongoing["manager_id"]) == {c.manager_id for c in carried}
 
@@ -319,7 +335,8 @@ def test_peer_table_shows_the_month_a_reason_quotes_with_the_same_numbers(audite
             assert row.is_reason and row.value == r.value and row.peer_median == r.peer_median
             if r.peer_z is not None:
                 assert row.peer_z == f"{r.peer_z:+.1f}"
-            assert (r.label, "2026-10") in rows  # and the audit month beside it
+            if any(f.month == "2026-10" for f in page.features):  # not a manager gone before October
+                assert (r.label, "2026-10") in rows  # and the audit month beside it
             earlier += r.month != "2026-10"
     assert earlier, "no reason quotes an earlier month: the seed no longer tests the case"
     html = (out / report.pages[0].case.page).read_text(encoding="utf-8")
@@ -423,3 +440,67 @@ def test_reason_codes_are_stable_across_languages_and_the_xlsx_keeps_ids_and_mon
     assert (values["manager_id"], values["branch_id"], values["as_of_month"]) == \
         ("0012345", "6222021234567890123", "2026-10")
     assert values["risk_score"] == 99.5
+
+
+def test_the_below_the_line_sample_is_listed_exported_and_once_decided_gives_the_miss_rate(audited, tmp_path):
+    """The month's sample: its own index section (rank, score, band, a page per manager), `sample`
+    rows in the CSV; decided like the oracle replay does (planted managers confirmed, the others
+    dismissed), the method page shows the estimate, its interval and k of n decided, quoting the
+    settings. The decisions are rolled back: the other tests read the undecided warehouse."""
+    from models.sampling import load_sample, sample_size
+
+    con, outputs, _, _, bundle = audited
+    report, out = outputs[OCT]
+    sample = load_sample(con, OCT)
+    flagged = {c.manager_id for c in report.cases}
+    scored = con.execute("select count(*) from scores where month = ?", [OCT]).fetchall()[0][0]
+    population = scored - len(flagged)  # nobody suppressed in this warehouse
+    assert len(sample) == sample_size(population, 0.01, 0.95) and not set(sample["manager_id"]) & flagged
+    assert [c.case_id for c in report.sample_cases] == list(sample["case_id"])
+    assert all(c.kind == "sample" and c.case_id.startswith("SM-202610-") for c in report.sample_cases)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    section = index[index.index('<section id="sample">'):]
+    section = section[:section.index("</section>")]
+    assert section.count('<tr class="sample">') == len(sample)
+    assert f"{len(sample)} 名" in section and f"{population} 名" in section and "95%" in section and "1%" in section
+    first = report.sample_cases[0]
+    assert f'href="{first.page}"' in section and (out / first.page).exists()
+    page = (out / first.page).read_text(encoding="utf-8")
+    assert "低于预警线抽样" in page and first.case_id in page and "首次预警" not in page
+    rows = list(csv.DictReader((out / "flagged_cases.csv").read_text("utf-8-sig").splitlines()))
+    sampled_rows = [r for r in rows if r["kind"] == "sample"]
+    assert [r["case_id"] for r in sampled_rows] == list(sample["case_id"])
+    assert all(r["first_flagged_month"] == "" and r["status"] == "new" for r in sampled_rows)
+
+    method = (out / "method.html").read_text(encoding="utf-8")
+    assert "尚无已处置的抽样案件" in method  # drawn, not decided yet
+    planted = set(pd.read_csv(bundle / "labels.csv", dtype=str)["manager_id"])
+    con.execute("begin transaction")
+    try:
+        for i, row in enumerate(sample.itertuples(index=False)):
+            if i % 10 == 9:
+                continue  # a tenth still open
+            con.execute("insert into dispositions values (?, ?, ?, null, 'oracle', null, '2026-11-10 09:00:00', "
+                        "'oracle.csv', ?)", [row.case_id, row.manager_id,
+                                              "confirmed" if row.manager_id in planted else "dismissed", i + 2])
+        decided = build_report(con, OCT, report.run, Settings(warehouse=Path("unused"),
+                                                              sample_tolerable_miss_rate=0.02))
+        render_report(decided, tmp_path)
+    finally:
+        con.execute("rollback")
+    sample["decided"] = [i % 10 != 9 for i in range(len(sample))]
+    sample["confirmed"] = sample["decided"] & sample["manager_id"].isin(planted)
+    bands = sample.groupby("stratum").agg(size=("stratum_size", "first"), decided=("decided", "sum"),
+                                          confirmed=("confirmed", "sum"))
+    estimate = float((bands["size"] / bands["size"].sum() * bands["confirmed"] / bands["decided"]).sum())
+    html = (tmp_path / "method.html").read_text(encoding="utf-8")
+    text = html[html.index('<section id="miss-rate">'):]
+    text = text[:text.index("</section>")]
+    k = int(sample["decided"].sum())
+    assert f"2026-10 的抽样已处置 {k}/{len(sample)} 名（确认 {int(sample['confirmed'].sum())} 名）" in text
+    shown = re.search(r"飞单的估计比例为 ([\d.]+)%（95% 区间 ([\d.]+)% – ([\d.]+)%）", text)
+    assert shown, text
+    low, est, high = float(shown.group(2)), float(shown.group(1)), float(shown.group(3))
+    assert est == pytest.approx(100 * estimate, abs=0.006) and low <= est <= high
+    assert "可容忍漏报率 2%" in text  # quoted from the settings the report was built with
+    assert decided.method["miss_rate"]["status"] == "estimated"
