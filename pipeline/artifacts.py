@@ -63,6 +63,7 @@ def summary_markdown(month: dt.date, run_id: str, counts: dict, cases: dict, ing
         f"| {t.managers_scored} | {counts['scored']:,} |",
         f"| {t.art_flagged.format(rule=rule)} | {t.art_flagged_detail.format(**{k: cases.get(k, 0) for k in ('flagged', 'new', 'ongoing', 'confirmed', 'dismissed')})} |",
         f"| {t.art_suppressed} | {cases['suppressed']} |",
+        f"| {t.sample} | {cases.get('sampled', 0)} |",
         "",
     ]
     quarantined = [f for r in ingests for f in r.files if f.quarantined]

@@ -105,7 +105,8 @@ def _run_and_report(params: AuditParams) -> None:
     r = state.result()
     out.print(f"\n[bold]Audit {r['audit_month']} done[/bold] — run {r['run_id']}")
     out.print(f"  managers scored {r['scored']:,}; flagged {r['flagged']} ({r['new']} new, {r['ongoing']} ongoing"
-              f"; analysts: {r['confirmed']} confirmed, {r['dismissed']} dismissed); suppressed {r['suppressed']}")
+              f"; analysts: {r['confirmed']} confirmed, {r['dismissed']} dismissed); suppressed {r['suppressed']}"
+              f"; below-the-line sample {r.get('sampled', 0)}")
     out.print(f"  rows loaded {r['loaded']:,}; quarantined {r['quarantined']:,}")
     out.print(f"  report:            {r['report']}")
     out.print(f"  flagged cases CSV: {r['flagged_csv']}")

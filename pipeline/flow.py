@@ -127,7 +127,7 @@ def audit(params: AuditParams) -> dict:
         counts = {**_row_counts(ingests, features, scored),
                   "history_months": [f"{m:%Y-%m}" for m in history_months]}
         case_summary = {"budget": scored.budget, "min_score": params.min_score, **cases.counts,
-                        "suppressed": len(cases.suppressed),
+                        "suppressed": len(cases.suppressed), "sampled": len(cases.sample),  # below the line
                         "case_ids": list(cases.cases["case_id"])}
         # The ledger says what is being published before the folder moves, and that it was
         # right after: a run killed in between is judged by the next one (ledger.start) from

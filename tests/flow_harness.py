@@ -47,8 +47,8 @@ def snapshot(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def monthly(prefect_api, tmp_path_factory):
     """Monthly operation on one warehouse, shared by test_flow and test_feedback: audit
-    September, analysts decide on its top four cases (Chinese values), audit October, rerun
-    October. Returns what each step produced; the tests only read it."""
+    September, analysts decide on its top four cases and one case of its below-the-line sample
+    (Chinese values), audit October, rerun October. Returns what each step produced; the tests only read it."""
     from typer.testing import CliRunner
 
     from pipeline.cli import app
@@ -58,16 +58,20 @@ def monthly(prefect_api, tmp_path_factory):
     story = {"root": root, **common}
     story["sep"] = completed(run_audit(as_of="2026-09", **common))
     story["sep_files"] = snapshot(Path(story["sep"]["folder"]))
-    sep_cases = [row["case_id"] for row in _csv_rows(Path(story["sep"]["flagged_csv"]))]
+    sep_rows = _csv_rows(Path(story["sep"]["flagged_csv"]))
+    sep_cases = [row["case_id"] for row in sep_rows if row["kind"] == "alert"]
     a, b, c, d = sep_cases[:4]
-    story["decisions"] = {"suppressed_oct": a, "suppressed_sep": b, "confirmed": c, "dismissed": d}
+    e = next(row["case_id"] for row in sep_rows if row["kind"] == "sample")  # below the line
+    story["decisions"] = {"suppressed_oct": a, "suppressed_sep": b, "confirmed": c, "dismissed": d,
+                          "sample_confirmed": e}
     feedback = root / "decisions.csv"
     feedback.write_text(
         "案件编号,处置,截止日期,分析师,备注\n"
         f"{a},暂停,2026-10-31,王审计,已约谈，观察一个月\n"
         f"{b},暂停,2026/09/30,王审计,\n"
         f"{c},确认,,李分析,客户证实被引导购买外部产品\n"
-        f"{d},误报,,李分析,网点合并\n", encoding="utf-8")
+        f"{d},误报,,李分析,网点合并\n"
+        f"{e},确认,,李分析,抽样核查属实\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["feedback", "import", str(feedback), "--db", str(common["warehouse"])])
     assert result.exit_code == 0, result.output
     story["feedback_output"] = result.output

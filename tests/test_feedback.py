@@ -166,9 +166,10 @@ def test_a_below_the_line_sample_case_is_decided_like_a_flagged_one(tmp_path):
     assert "unknown case id 'SM-202610-M0'" in _import(db, unknown).stderr
 
 
-def _flagged(path: str) -> dict[str, dict]:
+def _flagged(path: str, kind: str = "alert") -> dict[str, dict]:
+    """The CSV's rows of one kind: alert (the flagged cases) or sample (below the line)."""
     with open(path, encoding="utf-8-sig", newline="") as f:
-        return {row["case_id"]: row for row in csv.DictReader(f)}
+        return {row["case_id"]: row for row in csv.DictReader(f) if row["kind"] == kind}
 
 
 def test_a_suppressed_manager_is_not_flagged_before_the_date_and_is_listed_with_it(monthly):
@@ -230,3 +231,34 @@ def test_case_counts_agree_everywhere_after_decisions(monthly):
                re.findall(r'<div class="n">([\d,]+)</div><div>([^<]+)</div>', index)}
     assert (figures["预警案件"], figures["新增"], figures["持续"], figures["其中已确认"], figures["其中已排除"]) == \
         (from_csv["flagged"], from_csv["new"], from_csv["ongoing"], from_csv["confirmed"], from_csv["dismissed"])
+
+
+def test_the_monthly_run_lists_its_sample_and_the_next_month_shows_the_decided_one(monthly):
+    """September's sample case confirmed through `feidan feedback import`: October's method page
+    says how much of September's sample is decided (one band decided: no estimate yet); each
+    month's CSV has its own sample rows, never a flagged or suppressed manager; the run's
+    summary counts the sample apart from the flagged cases."""
+    import json
+
+    decided = monthly["decisions"]["sample_confirmed"]
+    sep_sample = _flagged(monthly["sep"]["flagged_csv"], "sample")
+    oct_sample, oct_cases = _flagged(monthly["oct"]["flagged_csv"], "sample"), _flagged(monthly["oct"]["flagged_csv"])
+    assert decided in sep_sample and decided.startswith("SM-202609-")
+    assert oct_sample and all(c.startswith("SM-202610-") for c in oct_sample)
+    flagged = {r["manager_id"] for r in oct_cases.values()}
+    held = _flagged(monthly["sep"]["flagged_csv"])[monthly["decisions"]["suppressed_oct"]]["manager_id"]
+    assert not {r["manager_id"] for r in oct_sample.values()} & (flagged | {held})
+    assert monthly["oct"]["sampled"] == len(oct_sample) and monthly["sep"]["sampled"] == len(sep_sample)
+    method = Path(monthly["oct"]["folder"], "method.html").read_text(encoding="utf-8")
+    assert f"2026-09 的抽样已处置 1/{len(sep_sample)} 名（确认 1 名）；每一档至少处置一名后才能估计漏报率" in method
+    index = Path(monthly["oct"]["report"]).read_text(encoding="utf-8")
+    assert index.count('<tr class="sample">') == len(oct_sample)
+    con = duckdb.connect(str(monthly["warehouse"]), read_only=True)
+    try:
+        ledger = json.loads(con.execute("select cases from runs where execution_id = ?",
+                                        [monthly["oct"]["execution_id"]]).fetchall()[0][0])
+        manager = con.execute("select manager_id from dispositions where case_id = ?", [decided]).fetchall()
+    finally:
+        con.close()
+    assert ledger["sampled"] == len(oct_sample) and ledger["flagged"] == len(oct_cases)
+    assert manager == [(sep_sample[decided]["manager_id"],)]
