@@ -280,8 +280,12 @@ def evaluate(
     budget: Annotated[int | None, typer.Option(help="Alert budget K (default 1%, at least 10).")] = None,
     detector: Annotated[str | None, typer.Option(help="Detector to evaluate (default from settings).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    feedback_rounds: Annotated[int, typer.Option(
+        "--feedback-rounds", min=0, help="Replay this many months with an oracle analyst deciding each "
+                                          "month's cases (labels.csv); print the quality per round.")] = 0,
 ) -> None:
     """Measure detection quality on a generated bundle's planted cases."""
+    import shutil
     import tempfile
 
     import pandas as pd
@@ -296,7 +300,11 @@ def evaluate(
             err.print(f"[red]error:[/red] {bundle / name} not found: evaluate needs a generated bundle")
             raise typer.Exit(2)
     with tempfile.TemporaryDirectory(prefix="feidan-eval-") as tmp:
-        settings = _settings(warehouse=db or Path(tmp) / "eval.duckdb", detector=detector)
+        target = Path(tmp) / "eval.duckdb"
+        if db is not None and feedback_rounds:  # the replay writes decisions: never into the given warehouse
+            _open(_settings(warehouse=db)).close()  # a clear message if it is missing or in use
+            shutil.copyfile(db, target)
+        settings = _settings(warehouse=target if db is None or feedback_rounds else db, detector=detector)
         con = _open(settings, create=db is None)
         try:
             with err.status("loading, building features, scoring…"):
@@ -305,6 +313,12 @@ def evaluate(
                 month = _month(None, con)
                 if db is None:
                     build_features(con, month, settings)
+                if feedback_rounds:
+                    from pipeline.replay import replay
+
+                    rounds = replay(con, pd.read_csv(bundle / "labels.csv"), settings, feedback_rounds, budget)
+                    _print_rounds(bundle, settings, rounds, as_json)
+                    return
                 result = score_month(con, month, settings, Path(tmp) / "run", budget)
         finally:
             con.close()
@@ -325,6 +339,29 @@ def evaluate(
         f"{k} {v:.2f}" for k, v in metrics["recall_by_scenario"].items()))
     if "recall_by_intensity" in metrics:
         out.print("recall by intensity: " + ", ".join(f"{k} {v:.2f}" for k, v in metrics["recall_by_intensity"].items()))
+
+
+def _print_rounds(bundle: Path, settings, rounds: list, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps([r.as_dict() for r in rounds], ensure_ascii=False, default=str) + "\n")
+        return
+    table = Table(title=f"{bundle}: feedback rounds (detector {settings.detector})")
+    for col in ("round", "month", "confirmed", "dismissed", "learned", "AP", "AP detector", "AP undecided",
+                "R@K", "subtle R@K", "explored (planted)", "decided", "sample: miss rate est. [95 % CI] / true"):
+        table.add_column(col, justify="left" if col in ("month", "learned") else "right")
+
+    def num(v) -> str:
+        return "–" if v is None else f"{v:.3f}"
+
+    for r in rounds:
+        s = r.sample
+        sample = (f"{s['sampled']}: {num(s.get('estimate'))} [{num(s.get('low'))}–{num(s.get('high'))}] / "
+                  f"{num(s.get('true_miss_rate'))}") if s else "–"
+        table.add_row(str(r.round), r.month, str(r.confirmed_known), str(r.dismissed_known),
+                      "yes" if r.learned else "no", num(r.ap), num(r.ap_detector), num(r.ap_undecided),
+                      num(r.recall_at_k), num(r.subtle_recall_at_k), f"{r.explored} ({r.explored_planted})",
+                      str(r.decided), sample)
+    out.print(table)
 
 
 @app.command()

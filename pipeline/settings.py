@@ -58,6 +58,14 @@ class Settings(BaseModel):
     family_power: float = Field(0.5, gt=0, le=1, description="family_tail: a family's tail terms count as their sum to this power")
     seed: int = Field(7, description="random seed of the detectors; same input + seed = same scores")
     score_window_months: int = Field(3, description="the audit month and the months before it that are scored")
+    # Learning from analysts' decisions (models/learning.py; measured in bench/quality.md)
+    learn_from_feedback: bool = Field(True, description="blend in a model learned from confirmed/dismissed cases")
+    learn_min_confirmed: int = Field(5, ge=1, description="fewer confirmed managers: the unsupervised run")
+    learn_months: int = Field(12, ge=1, description="decisions on cases of this many months before the audit month")
+    learn_c: float = Field(0.1, gt=0, description="inverse strength of the learned model's L2 penalty")
+    learn_unlabelled_weight: float = Field(0.1, gt=0, le=1, description="weight of an undecided manager as a negative")
+    learn_half_weight: float = Field(10.0, gt=0, description="confirmed managers at which the learned model weighs half")
+    explore_share: float = Field(0.1, ge=0, lt=1, description="share of the alert budget given to exploration")
     # Unpacking a zipped bundle (pipeline/ingest/unzip.py): more is refused as a likely zip bomb.
     # Generated CRM CSVs deflate 3.4-6.1x (contacts, balances, customers); a bomb 1000x
     zip_max_bytes: int = Field(100 * 1024**3, gt=0, description="total bytes a zipped bundle may unpack to")
