@@ -174,3 +174,15 @@ def learned_blend(ids: list[str], X: np.ndarray, unsupervised_risk: np.ndarray, 
               "detector_term": round(float(coef[-1]), 6)}
     return Blend(unsupervised=u, learned=s, weight=a, risk=100.0 * ((1 - a) * u + a * s),
                  terms=X * coef[:-1], verdict_term=x_now[:, -1] * coef[-1], model=model, record=record)
+
+
+def summary_line(learning: dict) -> str:
+    """One line (CLI, run log) on what ranked the month: the detector alone (and why) or the blend."""
+    if learning.get("used"):
+        w = learning["weights"]
+        return (f"ranking: detector {w['unsupervised']:.0%} + model learned from {learning['positives']} confirmed / "
+                f"{learning['negatives']} dismissed managers {w['learned']:.0%}")
+    why = {"switched_off": "--no-feedback",
+           "too_few_confirmed": f"{learning.get('positives', 0)} confirmed managers in the window, the learned model "
+                                f"needs {learning.get('min_confirmed')}"}.get(learning.get("why_not"), "")
+    return f"ranking: detector alone ({why})" if why else "ranking: detector alone"

@@ -240,6 +240,8 @@ def score(
         "--min-score", help="Instead of a budget: flag every manager with at least this risk score.")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run folder (default reports/out/<month>).")] = None,
     detector: Annotated[str | None, typer.Option(help="ecod_tail, ecod, iforest, control, ensemble, ecod+control.")] = None,
+    no_feedback: Annotated[bool, typer.Option("--no-feedback", help="The detector alone: ignore analysts' "
+                                                                    "confirmed/dismissed decisions.")] = False,
 ) -> None:
     """Score the audit month: risk score 0-100, rank, reasons; flag the alert budget."""
     from models.scoring import check_alert_rule, score_month
@@ -249,7 +251,7 @@ def score(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
 
-    settings = _settings(warehouse=db, detector=detector)
+    settings = _settings(warehouse=db, detector=detector, **({"learn_from_feedback": False} if no_feedback else {}))
     con = _open(settings)
     try:
         month = _month(as_of, con)
@@ -269,6 +271,9 @@ def score(
         reasons = "; ".join(r["label_zh"] for r in json.loads(row.reasons))
         table.add_row(str(row.rank), row.manager_id, row.branch_id, row.tier, f"{row.risk_score:.1f}", reasons)
     out.print(table)
+    from models.learning import summary_line
+
+    out.print(summary_line(result.learning))
     out.print(f"scores: table `scores` in {db}; {target / 'scores.csv'}; model: {target / 'model'}")
 
 

@@ -22,7 +22,6 @@ from pipeline.generator import generate_bundle
 from pipeline.ingest import ingest_bundle
 from pipeline.settings import Settings
 
-
 # --- hand-written rows ---------------------------------------------------------------------
 
 def _population(n: int = 200, columns: int = 6, seed: int = 0) -> np.ndarray:
