@@ -1,0 +1,137 @@
+"""The model card (models/model_card.py): population stability index on hand-made months with
+values worked by hand, label counts from hand-inserted decisions, the card in meta.json after
+a scoring, and its section on the method page in both languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+
+from features.catalog import SCORED_NAMES
+from models.model_card import PSI_EPSILON, feature_drift, label_counts, measured, psi
+from pipeline.settings import Settings
+
+SEP, OCT, NOV = dt.date(2026, 9, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1)
+
+
+def _months(con, rows: dict[str, tuple[list, list]]) -> None:
+    """feat_feature_scores with one row per manager × month × feature: feature -> (September
+    values, October values), None = no value; a feature not given has no rows at all."""
+    con.execute("create table feat_feature_scores (manager_id varchar, month date, feature varchar, value double)")
+    con.executemany("insert into feat_feature_scores values (?, ?, ?, ?)",
+                    [(f"M{i}", month, feature, v) for feature, by_month in rows.items()
+                     for month, values in zip((SEP, OCT), by_month, strict=True) for i, v in enumerate(values)])
+
+
+def test_psi_worked_by_hand_on_four_bins_a_point_mass_and_an_empty_bin(warehouse):
+    """churn_rate, September 0 0 0 0 0 1 1 2 2 3: its deciles are 0 0 0 0 0 1 1 2 2, so the
+    edges are 0, 1, 2 and the bins (-inf,0] (0,1] (1,2] (2,inf) hold 5 2 2 1 of 10:
+    e = .5 .2 .2 .1. October 0 0 1 1 1 2 3 3 3 3: a = .2 .3 .1 .4.
+    PSI = -.3·ln(.4) + .1·ln(1.5) - .1·ln(.5) + .3·ln(4)
+        = .274887 + .040547 + .069315 + .415888 = .800637 (major).
+    complaints_count, mostly zero: September nine 0s and a 5: every decile is 0, the one edge
+    0 makes the zeros their own bin: e = .9 .1; October eight 0s, a 5 and a 7: a = .8 .2.
+    PSI = -.1·ln(.8/.9) + .1·ln(2) = .011778 + .069315 = .081093 (stable).
+    late_stage_loss_rate: the churn_rate September twice, October all in the two lowest bins
+    (0 0 0 0 0 1 1 1 1 1): the bins (1,2] and (2,inf) are empty, each counts as 1e-4:
+    PSI = (.5-.5)·0 + (.5-.2)·ln(.5/.2) + (1e-4-.2)·ln(1e-4/.2) + (1e-4-.1)·ln(1e-4/.1)
+        = 0 + .274887 + 1.519420 + .690085 = 2.484392."""
+    september = [0, 0, 0, 0, 0, 1, 1, 2, 2, 3]
+    _months(warehouse, {
+        "churn_rate": (september, [0, 0, 1, 1, 1, 2, 3, 3, 3, 3]),
+        "complaints_count": ([0] * 9 + [5], [0] * 8 + [5, 7]),
+        "late_stage_loss_rate": (september * 2, [0] * 5 + [1] * 5),
+        "phone_edits_by_manager": (september + [None, None], [3, 2, 2, 1, 1, 0, 0, 0, 0, 0, None]),
+        "chain_customers": ([], [1, 2, 3]),  # new this month: no September rows
+        "churn_rate_3m": ([0.1, 0.2], [None, None]),  # no value in October (a table went missing)
+    })
+    drift = {d.feature: d for d in feature_drift(warehouse, OCT, Settings())}
+    assert PSI_EPSILON == 1e-4
+    assert drift["churn_rate"].psi == pytest.approx(0.800637, abs=1e-6) and drift["churn_rate"].band == "major"
+    assert drift["complaints_count"].psi == pytest.approx(0.081093, abs=1e-6)
+    assert drift["complaints_count"].band == "stable"
+    assert drift["late_stage_loss_rate"].psi == pytest.approx(2.484392, abs=1e-6)
+    # the same distribution (a manager fewer, values reordered): 0; the missing share each month
+    same = drift["phone_edits_by_manager"]
+    assert same.psi == 0 and same.band == "stable"
+    assert same.missing_previous == pytest.approx(2 / 12, abs=1e-6)
+    assert same.missing_current == pytest.approx(1 / 11, abs=1e-6)
+    assert drift["chain_customers"].psi is None and drift["chain_customers"].band == "no_previous"
+    assert drift["churn_rate_3m"].band == "no_current" and drift["churn_rate_3m"].missing_current == 1.0
+    never = next(f for f in SCORED_NAMES if f not in {"churn_rate", "complaints_count", "late_stage_loss_rate",
+                                                      "phone_edits_by_manager", "chain_customers", "churn_rate_3m"})
+    assert drift[never].band == "no_previous" and drift[never].missing_current is None
+    order = [d.feature for d in feature_drift(warehouse, OCT, Settings())]
+    assert order[:4] == ["late_stage_loss_rate", "churn_rate", "complaints_count", "phone_edits_by_manager"]
+    assert set(order) == set(SCORED_NAMES)
+    # the bands' thresholds are settings
+    moved = {d.feature: d.band for d in feature_drift(warehouse, OCT, Settings(psi_moderate=0.05, psi_major=1.0))}
+    assert moved["churn_rate"] == "moderate" and moved["complaints_count"] == "moderate"
+
+
+def test_psi_is_symmetric_in_form_and_zero_for_equal_shares():
+    assert psi({0: 5, 1: 5}, {0: 50, 1: 50}) == 0
+    assert psi({0: 1}, {1: 1}) == pytest.approx(2 * (1 - PSI_EPSILON) * math.log(1 / PSI_EPSILON))
+
+
+def _case_tables(con) -> None:
+    """Cases of managers X1-X6 (not in the tiny bank: its own cases stay apart) and decisions
+    on them, in case_months too: assigning a month's cases rebuilds `cases` from it."""
+    from models.cases import ensure_case_tables
+
+    ensure_case_tables(con)
+    con.executemany("insert into case_months values (?, ?, ?, 1, 99.0, 'new')", [
+        (dt.date(2026, 8, 1), "FD-202608-X1", "X1"),
+        (SEP, "FD-202609-X2", "X2"), (OCT, "FD-202609-X2", "X2"),  # September's case, ongoing in October
+        (SEP, "FD-202609-X3", "X3"), (SEP, "FD-202609-X4", "X4"), (SEP, "FD-202609-X5", "X5"),
+        (OCT, "FD-202610-X6", "X6"),
+    ])
+    con.execute("""insert into cases select case_id, any_value(manager_id), min(month), max(month), count(*)
+                   from case_months group by case_id""")
+    decide = [  # case, disposition, recorded at (the newest is in force)
+        ("FD-202608-X1", "confirmed", "2026-09-03"),
+        ("FD-202609-X2", "dismissed", "2026-10-02"),
+        ("FD-202609-X3", "dismissed", "2026-10-02"),
+        ("FD-202609-X3", "confirmed", "2026-10-20"),  # changed its mind: confirmed
+        ("FD-202609-X4", "suppressed", "2026-10-02"),  # no label
+        ("FD-202609-X5", "confirmed", "2026-10-02"),
+        ("FD-202609-X5", "suppressed", "2026-10-09"),  # the newest decision is a suppression: no label
+        ("FD-202610-X6", "confirmed", "2026-11-03"),  # October's case: not a label for October
+        ("SM-202609-X7", "dismissed", "2026-10-05"),  # a sample case: a label once sample_cases says its month
+        ("FD-000000-X0", "confirmed", "2026-10-05"),  # a case the warehouse does not know
+    ]
+    con.executemany("insert into dispositions (case_id, disposition, recorded_at, line) values (?, ?, ?, ?)",
+                    [(c, d, at, i) for i, (c, d, at) in enumerate(decide)])
+
+
+def _counts(labels) -> dict:
+    return {(r.kind, r.month, r.disposition): r.cases for r in labels}
+
+
+def test_labels_by_disposition_and_month_before_the_audit_month_only(warehouse):
+    assert label_counts(warehouse, OCT) == []  # no case tables yet: no labels, no error
+    _case_tables(warehouse)
+    assert _counts(label_counts(warehouse, OCT)) == {
+        ("flagged", "2026-08", "confirmed"): 1, ("flagged", "2026-09", "confirmed"): 1,
+        ("flagged", "2026-09", "dismissed"): 1}
+    # a rerun of September sees only August's case; November sees October's too
+    assert _counts(label_counts(warehouse, SEP)) == {("flagged", "2026-08", "confirmed"): 1}
+    assert _counts(label_counts(warehouse, NOV))[("flagged", "2026-10", "confirmed")] == 1
+    # the below-the-line sample, once its table exists, counts by the month it was drawn
+    warehouse.execute("create table sample_cases (month date, case_id varchar, manager_id varchar)")
+    warehouse.execute("insert into sample_cases values (?, 'SM-202609-X7', 'X7')", [SEP])
+    assert _counts(label_counts(warehouse, OCT))[("sample", "2026-09", "dismissed")] == 1
+    assert [(r.month, r.kind, r.disposition) for r in label_counts(warehouse, OCT)] == [
+        ("2026-08", "flagged", "confirmed"), ("2026-09", "flagged", "confirmed"),
+        ("2026-09", "flagged", "dismissed"), ("2026-09", "sample", "dismissed")]
+
+
+def test_held_out_figures_are_committed_and_not_made_up():
+    held_out = measured()
+    assert set(held_out) == {"source", "measured_at", "configs", "rows"}
+    for row in held_out["rows"]:
+        assert {"config", "round", "ap", "recall_at_k", "subtle_recall"} <= set(row)
+        assert row["config"] in held_out["configs"]
+    assert bool(held_out["rows"]) == (held_out["measured_at"] is not None)
