@@ -5,12 +5,18 @@ a scoring, and its section on the method page in both languages."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 
 import pytest
+from conftest import write_bundle
 
+from features.build import build_features
 from features.catalog import SCORED_NAMES
+from models.cases import assign_cases
 from models.model_card import PSI_EPSILON, feature_drift, label_counts, measured, psi
+from models.scoring import score_month
+from pipeline.ingest import ingest_bundle
 from pipeline.settings import Settings
 
 SEP, OCT, NOV = dt.date(2026, 9, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1)
@@ -82,7 +88,8 @@ def _case_tables(con) -> None:
     from models.cases import ensure_case_tables
 
     ensure_case_tables(con)
-    con.executemany("insert into case_months values (?, ?, ?, 1, 99.0, 'new')", [
+    con.executemany("insert into case_months (month, case_id, manager_id, rank, risk_score, status) "
+                    "values (?, ?, ?, 1, 99.0, 'new')", [
         (dt.date(2026, 8, 1), "FD-202608-X1", "X1"),
         (SEP, "FD-202609-X2", "X2"), (OCT, "FD-202609-X2", "X2"),  # September's case, ongoing in October
         (SEP, "FD-202609-X3", "X3"), (SEP, "FD-202609-X4", "X4"), (SEP, "FD-202609-X5", "X5"),
@@ -135,3 +142,66 @@ def test_held_out_figures_are_committed_and_not_made_up():
         assert {"config", "round", "ap", "recall_at_k", "subtle_recall"} <= set(row)
         assert row["config"] in held_out["configs"]
     assert bool(held_out["rows"]) == (held_out["measured_at"] is not None)
+
+
+# the seeded tiny bank of conftest, scored, with decisions on an earlier month's cases. Its two
+# managers' contacts: in September both in business hours; in October M1's at 22:00 and M2's
+# on 2 October, a public holiday (National Day): the off-hours share goes from 0, 0 to 1, 1.
+CONTACTS = ("contact_id,manager_id,customer_id,contact_at,channel,duration_min,logged_at,note\n"
+            "K1,M1,C1,2026-09-01 09:00,phone,5,2026-09-01 10:00:00,ok\n"
+            "K2,M2,C2,2026-09-02 09:00,phone,5,2026-09-02 10:00:00,ok\n"
+            "K3,M1,C1,2026-10-01 22:00,phone,5,2026-10-09 10:00:00,ok\n"
+            "K4,M2,C2,2026-10-02 09:00,phone,5,2026-10-02 10:00:00,ok\n")
+
+
+@pytest.fixture
+def scored_bank(warehouse, tmp_path):
+    settings = Settings(warehouse=tmp_path / "warehouse.duckdb")
+    ingest_bundle(warehouse, write_bundle(tmp_path / "bundle", {"contacts.csv": CONTACTS}))
+    build_features(warehouse, OCT, settings)
+    _case_tables(warehouse)
+    result = score_month(warehouse, OCT, settings, tmp_path / "run")
+    assign_cases(warehouse, OCT, settings)
+    return warehouse, result, settings, tmp_path
+
+
+def test_meta_json_carries_the_card(scored_bank):
+    _, result, settings, root = scored_bank
+    meta = json.loads((root / "run" / "model" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["model_id"] == result.model_id and "params" in meta  # the keys it had
+    card = meta["card"]
+    assert set(card) == {"as_of", "labels", "learning", "training_window", "features", "parameters",
+                         "held_out", "drift", "drift_rule"}
+    assert card["as_of"] == "2026-10"
+    # the scoring's own record of learning (models/learning.py): two confirmed managers are too few
+    assert card["learning"] == meta["learning"]
+    assert card["learning"]["used"] is False and card["learning"]["why_not"] == "too_few_confirmed"
+    assert {(r["kind"], r["month"], r["disposition"]): r["cases"] for r in card["labels"]} == {
+        ("flagged", "2026-08", "confirmed"): 1, ("flagged", "2026-09", "confirmed"): 1,
+        ("flagged", "2026-09", "dismissed"): 1}
+    assert card["training_window"] == {"score_window_months": 3, "months": ["2026-08", "2026-09", "2026-10"]}
+    assert [f["name"] for f in card["features"]] == SCORED_NAMES
+    assert card["parameters"]["detector"] == settings.detector and card["parameters"]["seed"] == settings.seed
+    assert card["parameters"]["alert_rule"] == {"budget": result.budget}
+    assert "columns" not in card["parameters"]
+    assert {d["feature"] for d in card["drift"]} == set(SCORED_NAMES)
+    # off-hours share: September's bin (-inf,0] held both managers, October's none, so
+    # PSI = (1e-4 - 1)·ln(1e-4) + (1 - 1e-4)·ln(1/1e-4) = 2 · 0.9999 · 9.210340 = 18.418839
+    assert card["drift"][0] == {"feature": "offhours_contact_share", "family": 4, "psi": 18.418839,
+                                "band": "major", "missing_previous": 0.0, "missing_current": 0.0}
+    churn = next(d for d in card["drift"] if d["feature"] == "churn_rate")  # no balances: never a value
+    assert churn["band"] == "no_previous" and churn["psi"] is None and churn["missing_current"] == 1.0
+    assert card["drift_rule"] == {"previous_month": "2026-09", "epsilon": 1e-4, "moderate": 0.1, "major": 0.25}
+    assert card["held_out"] == measured()
+
+
+def test_a_learning_record_is_kept_as_given(scored_bank):
+    from models.model_card import load_model_card, record_model_card
+
+    con, result, settings, _ = scored_bank
+    learning = {"used": True, "why_not": None, "model": "hgb", "weights": {"unsupervised": 0.5, "learned": 0.5},
+                "positives": 2, "negatives": 1, "training_months": ["2026-08", "2026-09"], "new_key": 3}
+    record_model_card(con, OCT, settings, result.model_id, {"detector": "ecod_tail"}, learning)
+    card = load_model_card(con, OCT, result.model_id)
+    assert card.learning == learning and card.parameters == {"detector": "ecod_tail"}
+    assert load_model_card(con, OCT, "another model") is None
