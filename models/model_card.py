@@ -51,7 +51,10 @@ class FeatureDrift:
     feature: str
     family: int
     psi: float | None  # None: no values in one of the two months (see band)
-    band: str  # stable | moderate | major | no_previous | no_current
+    # what sampling alone gives between two months of the same distribution: (bins − 1) ×
+    # (1/n_previous + 1/n_current) for n values a month; a PSI is judged only below max_chance
+    chance: float | None
+    band: str  # stable | moderate | major | few_values (not judged) | no_previous | no_current
     missing_previous: float | None  # share of the month's managers without a value
     missing_current: float | None
 
@@ -65,8 +68,8 @@ class ModelCard:
     features: list[dict]  # name, family: the model's inputs
     parameters: dict
     held_out: dict  # models/measured.json: source, measured_at, configs, rows
-    drift: list[FeatureDrift]  # highest PSI first, features without one last
-    drift_rule: dict = field(default_factory=dict)  # previous_month, epsilon, moderate, major
+    drift: list[FeatureDrift]  # judged ones by PSI (highest first), then few_values, then none
+    drift_rule: dict = field(default_factory=dict)  # previous_month, epsilon, moderate, major, max_chance
 
     def to_json(self) -> dict:
         """Plain JSON values: the learning dict may carry numpy numbers or dates."""
@@ -95,7 +98,8 @@ def model_card(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, params:
         held_out=measured(),
         drift=feature_drift(con, as_of, settings),
         drift_rule={"previous_month": f"{_add_months(as_of, -1):%Y-%m}", "epsilon": PSI_EPSILON,
-                    "moderate": settings.psi_moderate, "major": settings.psi_major},
+                    "moderate": settings.psi_moderate, "major": settings.psi_major,
+                    "max_chance": settings.psi_max_chance},
     )
 
 
@@ -154,7 +158,9 @@ def measured() -> dict:
 
 def feature_drift(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> list[FeatureDrift]:
     """PSI of every scored feature's `value` in feat_feature_scores, `as_of` against the month
-    before (bins: models/sql/card_feature_drift.sql), highest first."""
+    before (bins: models/sql/card_feature_drift.sql). A feature few managers have a value for
+    (exit-window churn: only those who left) moves by chance alone: ten managers a month in
+    four bins give 0.6 between two draws of the same distribution, so it is shown, not judged."""
     sql = resources.files("models").joinpath("sql", "card_feature_drift.sql").read_text(encoding="utf-8")
     counts = con.execute(sql, {"as_of": as_of, "features": SCORED_NAMES}).df()
     out = []
@@ -162,17 +168,21 @@ def feature_drift(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> l
         mine = counts[counts["feature"] == name]
         previous, current = mine[~mine["is_current"]], mine[mine["is_current"]]
         e, a = _bin_counts(previous), _bin_counts(current)
+        value = chance = None
         if not e:
-            value, band = None, "no_previous"
+            band = "no_previous"
         elif not a:
-            value, band = None, "no_current"
+            band = "no_current"
         else:
             value = round(psi(e, a), 6)
-            band = "major" if value >= settings.psi_major else "moderate" if value >= settings.psi_moderate \
-                else "stable"
-        out.append(FeatureDrift(name, BY_NAME[name].family, value, band,
+            chance = round((int(mine["bins"].max()) - 1) * (1 / sum(e.values()) + 1 / sum(a.values())), 6)
+            band = "few_values" if chance > settings.psi_max_chance else "major" if value >= settings.psi_major \
+                else "moderate" if value >= settings.psi_moderate else "stable"
+        out.append(FeatureDrift(name, BY_NAME[name].family, value, chance, band,
                                 _missing_share(previous), _missing_share(current)))
-    return sorted(out, key=lambda d: (d.psi is None, -(d.psi or 0.0), SCORED_NAMES.index(d.feature)))
+    judged = ("stable", "moderate", "major")
+    return sorted(out, key=lambda d: (d.band not in judged, d.psi is None, -(d.psi or 0.0),
+                                      SCORED_NAMES.index(d.feature)))
 
 
 def psi(expected: dict[int, int], actual: dict[int, int], epsilon: float = PSI_EPSILON) -> float:

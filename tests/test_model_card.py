@@ -53,7 +53,8 @@ def test_psi_worked_by_hand_on_four_bins_a_point_mass_and_an_empty_bin(warehouse
         "chain_customers": ([], [1, 2, 3]),  # new this month: no September rows
         "churn_rate_3m": ([0.1, 0.2], [None, None]),  # no value in October (a table went missing)
     })
-    drift = {d.feature: d for d in feature_drift(warehouse, OCT, Settings())}
+    judge_all = Settings(psi_max_chance=1.0)  # ten managers a month are judged here (see below)
+    drift = {d.feature: d for d in feature_drift(warehouse, OCT, judge_all)}
     assert PSI_EPSILON == 1e-4
     assert drift["churn_rate"].psi == pytest.approx(0.800637, abs=1e-6) and drift["churn_rate"].band == "major"
     assert drift["complaints_count"].psi == pytest.approx(0.081093, abs=1e-6)
@@ -69,12 +70,21 @@ def test_psi_worked_by_hand_on_four_bins_a_point_mass_and_an_empty_bin(warehouse
     never = next(f for f in SCORED_NAMES if f not in {"churn_rate", "complaints_count", "late_stage_loss_rate",
                                                       "phone_edits_by_manager", "chain_customers", "churn_rate_3m"})
     assert drift[never].band == "no_previous" and drift[never].missing_current is None
-    order = [d.feature for d in feature_drift(warehouse, OCT, Settings())]
+    order = [d.feature for d in feature_drift(warehouse, OCT, judge_all)]
     assert order[:4] == ["late_stage_loss_rate", "churn_rate", "complaints_count", "phone_edits_by_manager"]
     assert set(order) == set(SCORED_NAMES)
     # the bands' thresholds are settings
-    moved = {d.feature: d.band for d in feature_drift(warehouse, OCT, Settings(psi_moderate=0.05, psi_major=1.0))}
+    moved = {d.feature: d.band for d in feature_drift(warehouse, OCT, Settings(psi_moderate=0.05, psi_major=1.0,
+                                                                               psi_max_chance=1.0))}
     assert moved["churn_rate"] == "moderate" and moved["complaints_count"] == "moderate"
+    # chance alone: (bins − 1)·(1/n_previous + 1/n_current); churn_rate 3·(1/10 + 1/10) = 0.6,
+    # complaints_count 1·0.2, late_stage_loss_rate 3·(1/20 + 1/10) = 0.45: by default (0.05)
+    # none is judged, the PSI is still shown
+    assert (drift["churn_rate"].chance, drift["complaints_count"].chance) == (0.6, 0.2)
+    assert drift["late_stage_loss_rate"].chance == pytest.approx(0.45)
+    by_default = {d.feature: d for d in feature_drift(warehouse, OCT, Settings())}
+    assert by_default["churn_rate"].band == "few_values" and by_default["churn_rate"].psi == drift["churn_rate"].psi
+    assert by_default["chain_customers"].chance is None
 
 
 def test_psi_is_symmetric_in_form_and_zero_for_equal_shares():
@@ -186,12 +196,15 @@ def test_meta_json_carries_the_card(scored_bank):
     assert "columns" not in card["parameters"]
     assert {d["feature"] for d in card["drift"]} == set(SCORED_NAMES)
     # off-hours share: September's bin (-inf,0] held both managers, October's none, so
-    # PSI = (1e-4 - 1)·ln(1e-4) + (1 - 1e-4)·ln(1/1e-4) = 2 · 0.9999 · 9.210340 = 18.418839
+    # PSI = (1e-4 - 1)·ln(1e-4) + (1 - 1e-4)·ln(1/1e-4) = 2 · 0.9999 · 9.210340 = 18.418839;
+    # two managers in two bins: chance alone gives 1·(1/2 + 1/2) = 1, so it is not judged
     assert card["drift"][0] == {"feature": "offhours_contact_share", "family": 4, "psi": 18.418839,
-                                "band": "major", "missing_previous": 0.0, "missing_current": 0.0}
+                                "chance": 1.0, "band": "few_values", "missing_previous": 0.0,
+                                "missing_current": 0.0}
     churn = next(d for d in card["drift"] if d["feature"] == "churn_rate")  # no balances: never a value
     assert churn["band"] == "no_previous" and churn["psi"] is None and churn["missing_current"] == 1.0
-    assert card["drift_rule"] == {"previous_month": "2026-09", "epsilon": 1e-4, "moderate": 0.1, "major": 0.25}
+    assert card["drift_rule"] == {"previous_month": "2026-09", "epsilon": 1e-4, "moderate": 0.1, "major": 0.25,
+                                  "max_chance": 0.05}
     assert card["held_out"] == measured()
 
 

@@ -7,6 +7,7 @@
 -- holding the values above i edges. NULL values (a table missing, a share without events)
 -- fall in no bin: they are counted apart (`missing`). A feature with no value the month
 -- before has no edges: its values all count in bin 0 and the card reports no previous month.
+-- `bins`: how many bins the edges make (the card's chance level of the index needs it).
 with months as (
     select feature, month = $as_of::date as is_current, value
     from feat_feature_scores
@@ -29,6 +30,7 @@ binned as (
         m.feature,
         m.is_current,
         m.value is null as missing,
+        coalesce(len(e.edges), 0) + 1 as bins,
         case when m.value is null then null
              else coalesce(len(list_filter(e.edges, lambda x: x < m.value)), 0) end as bin
     from months m
@@ -36,7 +38,7 @@ binned as (
 ),
 
 final as (
-    select feature, is_current, missing, bin, count(*) as managers
+    select feature, is_current, missing, bin, any_value(bins) as bins, count(*) as managers
     from binned
     group by all
 )
