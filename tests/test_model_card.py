@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 
 import pytest
 from conftest import write_bundle
@@ -218,3 +219,69 @@ def test_a_learning_record_is_kept_as_given(scored_bank):
     card = load_model_card(con, OCT, result.model_id)
     assert card.learning == learning and card.parameters == {"detector": "ecod_tail"}
     assert load_model_card(con, OCT, "another model") is None
+
+
+def _method_page(con, settings, root, lang: str) -> str:
+    from reports.build import RunInfo, build_report
+    from reports.render import render_report
+
+    report = build_report(con, OCT, RunInfo(f"run-{lang}", "2026-11-02T06:00:00", "test", lang=lang), settings)
+    render_report(report, root / f"report-{lang}")
+    return (root / f"report-{lang}" / "method.html").read_text(encoding="utf-8")
+
+
+def _section(html: str) -> str:
+    return html[html.index('<section id="model-record">'):].split("</section>")[0]
+
+
+def test_the_method_page_shows_labels_learning_held_out_and_drift_in_both_languages(scored_bank):
+    from models.model_card import load_model_card, record_model_card
+
+    con, result, settings, root = scored_bank
+    # two managers: judged only if chance may be as large as 1 (the off-hours share's 2 bins; the
+    # logging lag has 3, 0 and September's lag: 2·(1/2 + 1/2) = 2, still not judged)
+    judging = settings.model_copy(update={"psi_max_chance": 1.0})
+    record_model_card(con, OCT, judging, result.model_id, {"detector": settings.detector, "seed": settings.seed},
+                      {"used": False, "why_not": "too_few_labels", "positives": 2, "negatives": 1})
+    card = load_model_card(con, OCT, result.model_id)
+    zh, en = _section(_method_page(con, settings, root, "zh")), _section(_method_page(con, settings, root, "en"))
+    for html in (zh, en):
+        # labels: a row per month, confirmed and dismissed counts
+        assert re.search(r"<td>2026-09</td>\s*<td>[^<]+</td>\s*<td class=\"num\">1</td>\s*<td class=\"num\">1</td>",
+                         html), html
+        assert re.search(r"<td>2026-08</td>\s*<td>[^<]+</td>\s*<td class=\"num\">1</td>\s*<td class=\"num\">0</td>",
+                         html)
+        assert html.count('<tr class="drift') == len(SCORED_NAMES)  # every scored feature's shift
+        assert "<details>" in html and html.count("<li>") == len(SCORED_NAMES)
+        first = card.drift[0].feature  # highest PSI first, the feature's id beside its label
+        assert html.index(f'<span class="note">{first}</span>') < html.index(
+            f'<span class="note">{card.drift[-1].feature}</span>')
+    assert "尚未测量" in zh and "Not measured yet" in en
+    assert "已确认" in zh and "已排除" in zh and "Confirmed" in en and "Dismissed" in en
+    assert "已确认案件太少" in zh and "too few confirmed cases" in en  # why the learned model was not used
+    assert "稳定性指数" in zh and "低于 0.1 为稳定" in zh and "0.25 及以上" in zh  # the bands quote the settings
+    assert "超过 1 时" in zh and "exceeds 1," in en
+    majors = re.findall(r'<tr class="drift-major"><td>[^<]*<span class="note">(\w+)</span>', zh)
+    assert majors == ["offhours_contact_share"]  # highlighted, first
+    assert "显著变化的特征：1 项" in zh and "Features with a major shift: 1" in en
+    assert '<td class="num">2.000</td>' in zh  # the logging lag's chance level
+    assert '<td class="num">18.419</td><td>显著变化</td><td class="num">1.000</td>' in zh
+    assert "上月无数据" in zh and "no values last month" in en
+
+
+def test_the_chinese_model_record_has_no_english_words(scored_bank):
+    from test_report import _lowercase_english_cells
+
+    con, result, settings, root = scored_bank
+    zh = _section(_method_page(con, settings, root, "zh"))
+    assert not _lowercase_english_cells(zh)
+    text = re.sub(r"<[^>]+>", " ", re.sub(r'<span class="note">[^<]*</span>|<code>[^<]*</code>', "", zh))
+    assert not re.findall(r"\b[a-z]{3,}\b", text)  # ids and codes only inside a note or <code>
+
+
+def test_a_month_scored_without_a_card_gets_one_built_from_the_warehouse(scored_bank):
+    con, _, settings, root = scored_bank
+    con.execute("delete from model_cards")  # as if scored before cards were kept
+    zh = _section(_method_page(con, settings, root, "zh"))
+    assert "本次为无监督评分" in zh and "2026-09" in zh  # no learning recorded; the labels all the same
+    assert zh.count('<tr class="drift') == len(SCORED_NAMES)
