@@ -16,9 +16,11 @@ from features.catalog import BY_NAME
 from models.model_card import DECIDED, ModelCard, load_model_card, model_card
 from reports.i18n import Words
 
-# learning keys the report has words for, in the order shown; any other key follows as a code
-LEARNING_KEYS = ("used", "why_not", "model", "weights", "positives", "negatives", "unlabelled",
-                 "training_months", "explore_share", "params")
+# learning keys (models/learning.py's record) in the order shown; any other key follows, and a
+# key without a word (learn_<key>) is shown as a code
+LEARNING_KEYS = ("used", "why_not", "model", "weights", "positives", "negatives", "unlabelled", "min_confirmed",
+                 "training_months", "window_months", "labels_by_month", "explore_share", "C",
+                 "unlabelled_weight", "half_weight", "detector_term", "fingerprint", "params")
 
 
 def model_record(con, as_of: dt.date, model_id: str | None, settings, t: Words, label: str) -> dict:
@@ -69,8 +71,8 @@ def _learning(learning: dict | None, t: Words) -> list[dict]:
 
 
 def _learn_value(key: str, value, t: Words) -> Markup:
-    if key == "why_not" and isinstance(value, str):
-        return _word_or_code(value, f"why_not_{value}", t)
+    if key in ("why_not", "model") and isinstance(value, str):
+        return _word_or_code(value, f"{'why_not' if key == 'why_not' else 'learn_model'}_{value}", t)
     if key == "weights" and isinstance(value, dict):
         return Markup(" · ").join(_word_or_code(k, f"weight_{k}", t) + Markup(" ") + _shown(v, t)
                                   for k, v in value.items())
@@ -91,7 +93,8 @@ def _parameter(key: str, value, t: Words) -> Markup:
 
 def _shown(value, t: Words) -> Markup:
     """Any JSON value: numbers and months as they are, yes/no in words, other text as a code,
-    lists and objects item by item (an object's keys as codes)."""
+    lists and objects item by item (an object's keys in words where card_<key> is one, else
+    as codes)."""
     if value is None:
         return escape("–")
     if isinstance(value, bool):
@@ -101,9 +104,11 @@ def _shown(value, t: Words) -> Markup:
     if isinstance(value, float):
         return escape(f"{value:.4g}")
     if isinstance(value, list):
-        return Markup(", ").join(_shown(v, t) for v in value) if value else escape("–")
+        return Markup("; " if any(isinstance(v, dict) for v in value) else ", ").join(
+            _shown(v, t) for v in value) if value else escape("–")
     if isinstance(value, dict):
-        return Markup(" · ").join(_code(k) + Markup(" ") + _shown(v, t) for k, v in value.items())
+        return Markup(" · ").join(_word_or_code(k, f"card_{k}", t) + Markup(" ") + _shown(v, t)
+                                  for k, v in value.items())
     text = str(value)
     if len(text) == 7 and text[4] == "-" and text.replace("-", "").isdigit():
         return escape(text)  # a month, YYYY-MM

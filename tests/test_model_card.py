@@ -242,7 +242,8 @@ def test_the_method_page_shows_labels_learning_held_out_and_drift_in_both_langua
     # logging lag has 3, 0 and September's lag: 2·(1/2 + 1/2) = 2, still not judged)
     judging = settings.model_copy(update={"psi_max_chance": 1.0})
     record_model_card(con, OCT, judging, result.model_id, {"detector": settings.detector, "seed": settings.seed},
-                      {"used": False, "why_not": "too_few_labels", "positives": 2, "negatives": 1})
+                      {"used": False, "why_not": "too_few_confirmed", "positives": 2, "negatives": 1,
+                       "min_confirmed": 5})
     card = load_model_card(con, OCT, result.model_id)
     zh, en = _section(_method_page(con, settings, root, "zh")), _section(_method_page(con, settings, root, "en"))
     for html in (zh, en):
@@ -258,7 +259,7 @@ def test_the_method_page_shows_labels_learning_held_out_and_drift_in_both_langua
             f'<span class="note">{card.drift[-1].feature}</span>')
     assert "尚未测量" in zh and "Not measured yet" in en
     assert "已确认" in zh and "已排除" in zh and "Confirmed" in en and "Dismissed" in en
-    assert "已确认案件太少" in zh and "too few confirmed cases" in en  # why the learned model was not used
+    assert "已确认的客户经理太少" in zh and "too few confirmed managers" in en  # why no learned model
     assert "稳定性指数" in zh and "低于 0.1 为稳定" in zh and "0.25 及以上" in zh  # the bands quote the settings
     assert "超过 1 时" in zh and "exceeds 1," in en
     majors = re.findall(r'<tr class="drift-major"><td>[^<]*<span class="note">(\w+)</span>', zh)
@@ -285,3 +286,23 @@ def test_a_month_scored_without_a_card_gets_one_built_from_the_warehouse(scored_
     zh = _section(_method_page(con, settings, root, "zh"))
     assert "本次为无监督评分" in zh and "2026-09" in zh  # no learning recorded; the labels all the same
     assert zh.count('<tr class="drift') == len(SCORED_NAMES)
+
+
+def test_a_learned_models_record_is_shown_in_words_and_unknown_keys_as_codes(scored_bank):
+    from models.model_card import record_model_card
+
+    con, result, settings, root = scored_bank
+    learning = {"used": True, "model": "logistic_regression", "positives": 6, "negatives": 14, "unlabelled": 380,
+                "unlabelled_weight": 0.1, "C": 0.1, "weights": {"unsupervised": 0.625, "learned": 0.375},
+                "labels_by_month": [{"month": "2026-09", "confirmed": 6, "dismissed": 14}],
+                "detector_term": 1.25, "fingerprint": "0123abcd", "half_weight": 10.0,
+                "training_months": ["2026-08", "2026-09"], "window_months": 12, "new_thing": "xyz"}
+    record_model_card(con, OCT, settings, result.model_id, {"detector": settings.detector}, learning)
+    zh, en = _section(_method_page(con, settings, root, "zh")), _section(_method_page(con, settings, root, "en"))
+    assert "逻辑回归" in zh and "logistic regression" in en
+    assert "无监督分数 0.625 · 学习模型 0.375" in zh and "unsupervised score 0.625 · learned model 0.375" in en
+    assert "月份 2026-09 · 已确认 6 · 已排除 14" in zh and "2026-08, 2026-09" in zh
+    assert "<code>new_thing</code></td><td><code>xyz</code>" in zh and "<code>0123abcd</code>" in zh
+    from test_report import _lowercase_english_cells
+
+    assert not _lowercase_english_cells(zh)
