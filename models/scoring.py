@@ -34,6 +34,7 @@ from models.detectors import (
     IForestDetector,
 )
 from models.learning import Blend, learned_blend, load_training_rows, training_set
+from models.model_card import record_model_card
 
 KINDS = ("peer_z_max", "self_z_max")
 COLUMNS = [f"{f}:{k}" for f in SCORED_NAMES for k in KINDS]
@@ -220,8 +221,10 @@ def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_di
     _write_scores(con, frame, as_of)
     if out_dir is not None:
         rule = {"min_score": min_score} if min_score is not None else {"budget": k}
+        card = record_model_card(con, as_of, settings, model_id, {**params, "alert_rule": rule},
+                                 learning=learning)
         _write_artefacts(out_dir, (model, blend), {**params, "alert_rule": rule}, data_hash, model_id, frame,
-                         learning)
+                         learning, card)
     return ScoreResult(as_of, model_id, frame, k, out_dir, params, learning)
 
 
@@ -299,7 +302,7 @@ def _write_scores(con, frame: pd.DataFrame, as_of: dt.date) -> None:
 
 
 def _write_artefacts(out_dir: Path, models: tuple, params: dict, data_hash: str, model_id: str,
-                     frame: pd.DataFrame, learning: dict) -> None:
+                     frame: pd.DataFrame, learning: dict, card: dict) -> None:
     model_dir = out_dir / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
     detector, blend = models
@@ -308,7 +311,8 @@ def _write_artefacts(out_dir: Path, models: tuple, params: dict, data_hash: str,
     versions = {p: metadata.version(p) for p in ("pyod", "scikit-learn", "numpy", "duckdb", "pandas")}
     meta = {"model_id": model_id, "params": params, "data_hash": data_hash,
             "training_window": {"months": params["score_window_months"], "last": params["as_of"]},
-            "managers": len(frame), "learning": learning, "library_versions": versions}
+            "managers": len(frame), "learning": learning, "library_versions": versions,
+            "card": card}  # models/model_card.py: labels, learning, window, features, drift…
     write_bytes_atomic(model_dir / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False).encode())
     csv = frame.assign(
         month=frame["month"].map(lambda d: d.strftime("%Y-%m")),
