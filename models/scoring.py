@@ -243,8 +243,15 @@ def learn(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, ids: list[st
 
     def profile(month: dt.date) -> tuple[list[str], np.ndarray, np.ndarray]:
         month_ids, month_x = to_matrix(load_inputs(con, month, settings.score_window_months))
-        detector = build_model(settings.detector, settings.seed, settings.family_power).fit(month_x)
-        return month_ids, month_x, detector.decision_function(month_x)
+        # the detector's verdict as that month's run stored it (a case month was scored);
+        # months scored before the column existed held the detector's score as risk_score
+        stored = con.execute("""select manager_id, coalesce(unsupervised_score, risk_score) from scores
+                                where month = ?""", [month]).df().set_index("manager_id").iloc[:, 0]
+        risk = stored.reindex(month_ids).to_numpy(dtype=float)
+        if np.isnan(risk).any():  # not scored (or partly): fit the detector on the month again
+            risk = build_model(settings.detector, settings.seed, settings.family_power).fit(month_x) \
+                .decision_function(month_x)
+        return month_ids, month_x, risk
 
     training = training_set(rows, profile)
     if training.positives < settings.learn_min_confirmed:  # their months have no scores left
