@@ -32,10 +32,13 @@ def _population(n: int = 200, columns: int = 6, seed: int = 0) -> np.ndarray:
 def test_a_dismissed_profile_drops_and_a_confirmed_one_rises():
     """Column 0 is what the confirmed managers share; column 5 what the dismissed one showed.
     This month manager 0 repeats the dismissed profile exactly and manager 1 looks like the
-    confirmed ones, less extreme. The detector alone ranks manager 0 far above manager 1."""
+    confirmed ones, less extreme. The detector alone ranks manager 0 fourth, far above
+    manager 1. The learned model's weights are never negative: the dismissed profile's
+    column gets none, so he drops as managers like the confirmed ones rise past him."""
     X = _population()
     X[0] = [0, 0, 0, 0, 0, 6.0]  # the dismissed profile, unchanged
     X[1] = [3.0, 0, 0, 0, 0, 0]
+    X[2:5, 3] = [7.0, 8.0, 9.0]  # three managers the detector ranks above the dismissed one
     detector = X.max(axis=1) * 10  # a stand-in detector: the most extreme column
     confirmed = np.array([[4.0, 0, 0, 0, 0, 0], [5.0, 0, 0.5, 0, 0, 0], [4.5, 0.3, 0, 0, 0, 0],
                           [6.0, 0, 0, 0.2, 0, 0], [3.5, 0, 0, 0, 0.4, 0]])
@@ -153,3 +156,22 @@ def test_exploration_takes_its_share_of_the_budget_from_undecided_managers(decid
     score_month(con, month, Settings(learn_from_feedback=False), None, budget=30)
     plain = assign_cases(con, month, Settings(explore_share=0.1)).cases
     assert (plain["kind"] == "alert").all() and len(plain) == 30
+
+
+def test_the_bounded_logistic_regression_is_scikit_learns_where_the_bound_does_not_bind():
+    from sklearn.linear_model import LogisticRegression
+
+    from models.learning import NonNegativeLogisticRegression
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 3))
+    y = (X @ [1.5, 0.8, 0.3] + rng.normal(size=400) > 0).astype(int)
+    w = rng.uniform(0.5, 2.0, size=400)
+    ours = NonNegativeLogisticRegression(C=0.5).fit(X, y, sample_weight=w)
+    theirs = LogisticRegression(C=0.5, tol=1e-10, max_iter=10_000).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-4)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-4)
+    # a column that lowers the odds gets weight zero, not a negative one
+    y2 = (X @ [1.5, -2.0, 0.3] + rng.normal(size=400) > 0).astype(int)
+    bounded = NonNegativeLogisticRegression(C=0.5).fit(X, y2)
+    assert bounded.coef_[0, 1] == 0.0 and bounded.coef_[0, 0] > 0
