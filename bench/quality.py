@@ -81,6 +81,36 @@ def measure(folder: Path, db: Path, settings) -> dict:
     return out
 
 
+def feedback(folder: Path, db: Path, settings, rounds: int) -> list:
+    """The replay on a copy of the bank's warehouse (it records decisions)."""
+    from pipeline.replay import replay
+    from pipeline.warehouse import connect
+
+    with tempfile.TemporaryDirectory(prefix="feidan-replay-") as tmp:
+        copy = Path(tmp) / "replay.duckdb"
+        shutil.copyfile(db, copy)
+        con = connect(settings.model_copy(update={"warehouse": copy}))
+        try:
+            return replay(con, pd.read_csv(folder / "labels.csv"), settings, rounds)
+        finally:
+            con.close()
+
+
+ROUND_HEADER = ("| bank | round | month | confirmed / dismissed known | AP | AP detector alone | AP undecided | "
+                "R@K | subtle R@K | explored (planted) | decided after | sample n | miss rate est. [95 % CI] | true |")
+
+
+def round_row(bank_name: str, r) -> str:
+    def num(v) -> str:
+        return "–" if v is None else f"{v:.3f}"
+
+    s = r.sample
+    return (f"| {bank_name} | {r.round} | {r.month} | {r.confirmed_known} / {r.dismissed_known} | {num(r.ap)} | "
+            f"{num(r.ap_detector)} | {num(r.ap_undecided)} | {num(r.recall_at_k)} | {num(r.subtle_recall_at_k)} | "
+            f"{r.explored} ({r.explored_planted}) | {r.decided} | {s.get('sampled', '–')} | "
+            f"{num(s.get('estimate'))} [{num(s.get('low'))}–{num(s.get('high'))}] | {num(s.get('true_miss_rate'))} |")
+
+
 def line(name: str, detector: str, m: dict) -> str:
     scen = ", ".join(f"{k} {v:.2f}" for k, v in m["recall_by_scenario_at_k"].items() if v < 0.8)
     return (f"{name:<24} {detector:<12} AUC {m['roc_auc']:.3f} AP {m['average_precision']:.3f} "
@@ -98,6 +128,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seeds", default="1")
     ap.add_argument("--detectors", default="")
     ap.add_argument("--json", type=Path, help="append every result as one JSON line to this file")
+    ap.add_argument("--feedback-rounds", type=int, default=0,
+                    help="replay this many months with an oracle analyst (pipeline/replay.py) instead")
     args = ap.parse_args(argv)
     EVAL.mkdir(parents=True, exist_ok=True)
     base = Settings.load()
@@ -106,6 +138,13 @@ def main(argv: list[str] | None = None) -> None:
         for seed in (int(s) for s in args.seeds.split(",")):
             folder = bank(config, args.managers, seed)
             db = warehouse(folder, base)
+            if args.feedback_rounds:
+                for r in feedback(folder, db, base, args.feedback_rounds):
+                    print(round_row(folder.name, r), flush=True)
+                    if args.json:
+                        with args.json.open("a", encoding="utf-8") as f:
+                            f.write(json.dumps({"bank": folder.name, **r.as_dict()}, default=str) + "\n")
+                continue
             for detector in detectors:
                 m = measure(folder, db, base.model_copy(update={"detector": detector}))
                 print(line(folder.name, detector, m), flush=True)

@@ -76,10 +76,11 @@ def assign_cases(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings=None, 
     if not con.execute("select count(*) from scores where month = ?", [as_of]).fetchall()[0][0]:
         raise ValueError(f"no scores for {as_of:%Y-%m}: score the month before assigning cases")
     params = {"as_of": as_of}
+    explore = explore_places(con, as_of, settings, refill)
     con.execute("begin transaction")
     try:
         con.execute("delete from case_months where month = ?", [as_of])
-        picked = con.execute(_sql("case_months.sql"), {**params, "refill": refill}).df()
+        picked = con.execute(_sql("case_months.sql"), {**params, "refill": refill, "explore": explore}).df()
         con.register("_picked", picked)
         con.execute("insert into case_months by name select * from _picked")
         con.unregister("_picked")
@@ -99,12 +100,27 @@ def assign_cases(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings=None, 
     return CaseResult(as_of, load_cases(con, as_of), load_suppressed(con, as_of), sample)
 
 
+def explore_places(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, refill: bool) -> int:
+    """How many of the month's budget places go to exploration: `explore_share` of the
+    budget (rounded down) when a learned model ranked the month, none otherwise (the
+    unsupervised run has no second opinion to disagree with) and none under a minimum risk
+    score (a threshold promises "at least this suspicious")."""
+    # scores written before exploration existed (an old warehouse) lack the column
+    con.execute("alter table scores add column if not exists explore_priority double")
+    share = settings.explore_share if settings is not None else 0.0
+    if not refill or share <= 0:
+        return 0
+    k, learned = con.execute("""select count(*) filter (where flagged), count(explore_priority)
+                               from scores where month = ?""", [as_of]).fetchall()[0]
+    return int(share * k) if learned else 0
+
+
 def load_cases(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
     """The month's cases with their first month and the disposition in force in that audit
     month (if any): a suppression that ended before the month began is not in force."""
     ensure_case_tables(con)
     return con.execute("""
-        select cm.month, cm.case_id, cm.manager_id, cm.rank, cm.risk_score, cm.status,
+        select cm.month, cm.case_id, cm.manager_id, cm.rank, cm.risk_score, cm.status, cm.kind,
                c.first_flagged_month, d.disposition, d.until as disposition_until, d.analyst, d.comment
         from case_months cm
         join cases c using (case_id)

@@ -24,6 +24,7 @@ import pandas as pd
 from core.files import atomic_path, write_bytes_atomic
 from core.tabular import write_csv
 from features.catalog import BY_NAME, SCORED_NAMES
+from models.cases import ensure_case_tables
 from models.detectors import (
     ControlPoints,
     ECODDetector,
@@ -32,11 +33,14 @@ from models.detectors import (
     FamilyTailDetector,
     IForestDetector,
 )
+from models.learning import Blend, learned_blend, load_training_rows, training_set
+from models.model_card import record_model_card
 
 KINDS = ("peer_z_max", "self_z_max")
 COLUMNS = [f"{f}:{k}" for f in SCORED_NAMES for k in KINDS]
 FAMILY_OF_COLUMN = tuple(BY_NAME[f].family for f in SCORED_NAMES for _ in KINDS)
-SCORES_CSV_NUMERIC = ("risk_score", "raw_score", "rank", "flagged")
+SCORES_CSV_NUMERIC = ("risk_score", "raw_score", "rank", "flagged", "unsupervised_score", "learned_score",
+                      "explore_priority")
 MIN_REASON_Z = 1.0  # a feature quoted as a reason is at least this unusual (peer or self z)
 
 
@@ -48,6 +52,7 @@ class ScoreResult:
     budget: int
     out_dir: Path
     params: dict = field(default_factory=dict)
+    learning: dict = field(default_factory=dict)  # the learned model's record, or why there is none
 
 
 def load_inputs(con: duckdb.DuckDBPyConnection, as_of: dt.date, window: int) -> pd.DataFrame:
@@ -126,9 +131,13 @@ class Evidence:
                    grid("self_z_max", True), grid("peer_group", False), grid("peak_month", False))
 
 
-def reasons_for(row_contrib: np.ndarray, i: int, ev: Evidence, top: int = 3) -> list[dict]:
-    """The top features behind manager i's score (its row of the detector's attribution)."""
+def reasons_for(row_contrib: np.ndarray, i: int, ev: Evidence, top: int = 3,
+                learned: np.ndarray | None = None) -> list[dict]:
+    """The top features behind manager i's score (its row of the model's attribution).
+    learned: the part of row_contrib the learned model gave (a blended score); a reason then
+    names the model that gave it the most weight (`source`)."""
     per_feature = row_contrib.reshape(len(SCORED_NAMES), len(KINDS)).sum(axis=1)
+    by_learned = None if learned is None else learned.reshape(len(SCORED_NAMES), len(KINDS)).sum(axis=1)
     total = per_feature.sum()
     order = np.argsort(-per_feature, kind="stable")
     out = []
@@ -149,6 +158,8 @@ def reasons_for(row_contrib: np.ndarray, i: int, ev: Evidence, top: int = 3) -> 
             "month": peak.strftime("%Y-%m") if peak is not None else None,
             "share": round(float(per_feature[j] / total), 4) if total > 0 else None,
         })
+        if by_learned is not None:
+            out[-1]["source"] = "learned" if by_learned[j] > per_feature[j] - by_learned[j] else "detector"
         if len(out) == top:
             break
     return out
@@ -176,13 +187,27 @@ def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_di
     model_id = hashlib.sha256((json.dumps(params, sort_keys=True) + data_hash).encode()).hexdigest()[:12]
     model = build_model(settings.detector, settings.seed, settings.family_power).fit(X)
     members = model.member_scores(X)  # once: the risk score and the raw score both come from it
-    risk, raw = model.risk(members), np.round(model.raw(members), 6)
-    contrib = model.explain(X) if explain else None
+    unsupervised, raw = model.risk(members), np.round(model.raw(members), 6)
+    blend, learning = learn(con, as_of, settings, ids, X, unsupervised)
+    if blend is not None:  # the decisions it learned from make it another model
+        params["learning"] = {k: learning[k] for k in ("fingerprint", "C", "unlabelled_weight", "half_weight")}
+        model_id = hashlib.sha256((json.dumps(params, sort_keys=True) + data_hash).encode()).hexdigest()[:12]
+    risk = unsupervised if blend is None else blend.risk
+    contrib = learned = None
+    if explain:
+        contrib = model.explain(X)
+        if blend is not None:
+            contrib, learned = blend.attribution(contrib)
     evidence = Evidence.of(inputs, ids) if explain else None
     meta = inputs.groupby("manager_id")[["branch_id", "tier", "last_month"]].first()
     k = flag_count(risk, budget, min_score)
-    frame = pd.DataFrame({"manager_id": ids, "risk_score": np.round(risk, 4), "raw_score": raw})
-    frame["reasons"] = ([json.dumps(reasons_for(contrib[i], i, evidence), ensure_ascii=False)
+    frame = pd.DataFrame({"manager_id": ids, "risk_score": np.round(risk, 4), "raw_score": raw,
+                          "unsupervised_score": np.round(unsupervised, 4)})
+    frame["learned_score"] = np.round(100.0 * blend.learned, 4) if blend is not None else np.nan
+    frame["explore_priority"] = np.round(blend.explore_priority, 6) if blend is not None else np.nan
+    frame["reasons"] = ([json.dumps(reasons_for(contrib[i], i, evidence,
+                                                learned=None if learned is None else learned[i]),
+                                    ensure_ascii=False)
                          for i in range(len(ids))] if explain else "[]")
     frame = frame.join(meta, on="manager_id")
     frame = frame.sort_values(["risk_score", "manager_id"], ascending=[False, True], kind="stable")
@@ -191,12 +216,51 @@ def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_di
     frame["month"] = as_of
     frame["model_id"] = model_id
     frame = frame[["manager_id", "month", "branch_id", "tier", "risk_score", "rank", "flagged",
-                   "reasons", "model_id", "raw_score"]].reset_index(drop=True)
+                   "reasons", "model_id", "raw_score", "unsupervised_score", "learned_score",
+                   "explore_priority"]].reset_index(drop=True)
     _write_scores(con, frame, as_of)
     if out_dir is not None:
         rule = {"min_score": min_score} if min_score is not None else {"budget": k}
-        _write_artefacts(out_dir, model, {**params, "alert_rule": rule}, data_hash, model_id, frame)
-    return ScoreResult(as_of, model_id, frame, k, out_dir, params)
+        card = record_model_card(con, as_of, settings, model_id, {**params, "alert_rule": rule},
+                                 learning=learning)
+        _write_artefacts(out_dir, (model, blend), {**params, "alert_rule": rule}, data_hash, model_id, frame,
+                         learning, card)
+    return ScoreResult(as_of, model_id, frame, k, out_dir, params, learning)
+
+
+def learn(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, ids: list[str], X: np.ndarray,
+          unsupervised: np.ndarray) -> tuple[Blend | None, dict]:
+    """The learned model's blend for the month, or None, with a record of why (model card):
+    switched off, or fewer confirmed managers than `learn_min_confirmed` in the window."""
+    if not settings.learn_from_feedback:
+        return None, {"used": False, "why_not": "switched_off"}
+    ensure_case_tables(con)
+    rows = load_training_rows(con, as_of, settings.learn_months)
+    confirmed, dismissed = int(rows["y"].sum()), int(len(rows) - rows["y"].sum())
+    if confirmed < settings.learn_min_confirmed:
+        return None, {"used": False, "why_not": "too_few_confirmed", "positives": confirmed,
+                      "negatives": dismissed, "min_confirmed": settings.learn_min_confirmed}
+
+    def profile(month: dt.date) -> tuple[list[str], np.ndarray, np.ndarray]:
+        month_ids, month_x = to_matrix(load_inputs(con, month, settings.score_window_months))
+        # the detector's verdict as that month's run stored it (a case month was scored);
+        # months scored before the column existed held the detector's score as risk_score
+        stored = con.execute("""select manager_id, coalesce(unsupervised_score, risk_score) from scores
+                                where month = ?""", [month]).df().set_index("manager_id").iloc[:, 0]
+        risk = stored.reindex(month_ids).to_numpy(dtype=float)
+        if np.isnan(risk).any():  # not scored (or partly): fit the detector on the month again
+            risk = build_model(settings.detector, settings.seed, settings.family_power).fit(month_x) \
+                .decision_function(month_x)
+        return month_ids, month_x, risk
+
+    training = training_set(rows, profile)
+    if training.positives < settings.learn_min_confirmed:  # their months have no scores left
+        return None, {"used": False, "why_not": "too_few_confirmed", "positives": training.positives,
+                      "negatives": training.negatives, "min_confirmed": settings.learn_min_confirmed}
+    blend = learned_blend(ids, X, unsupervised, training, settings)
+    return blend, {**blend.record, "fingerprint": training.fingerprint(), "half_weight": settings.learn_half_weight,
+                   "training_months": [f"{m:%Y-%m}" for m in sorted(set(training.rows["month"]))],
+                   "window_months": settings.learn_months}
 
 
 def ensure_scores_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -207,6 +271,10 @@ def ensure_scores_table(con: duckdb.DuckDBPyConnection) -> None:
     # raw_score: the detector's own score before ranking (the report plots it); warehouses
     # scored before it existed gain the column, empty for their old months
     con.execute("alter table scores add column if not exists raw_score double")
+    # the detector's risk score, the learned model's (null without one) and how strongly
+    # either alone ranks the manager (exploration picks from it; null without a learned model)
+    for column in ("unsupervised_score", "learned_score", "explore_priority"):
+        con.execute(f"alter table scores add column if not exists {column} double")
 
 
 def backfill_scores(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, months: int = 5,
@@ -240,16 +308,18 @@ def _write_scores(con, frame: pd.DataFrame, as_of: dt.date) -> None:
         raise
 
 
-def _write_artefacts(out_dir: Path, model, params: dict, data_hash: str, model_id: str,
-                     frame: pd.DataFrame) -> None:
+def _write_artefacts(out_dir: Path, models: tuple, params: dict, data_hash: str, model_id: str,
+                     frame: pd.DataFrame, learning: dict, card: dict) -> None:
     model_dir = out_dir / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
+    detector, blend = models
     with atomic_path(model_dir / "model.joblib") as tmp:
-        joblib.dump(model, tmp)
+        joblib.dump(detector if blend is None else {"detector": detector, "learned": blend.model}, tmp)
     versions = {p: metadata.version(p) for p in ("pyod", "scikit-learn", "numpy", "duckdb", "pandas")}
     meta = {"model_id": model_id, "params": params, "data_hash": data_hash,
             "training_window": {"months": params["score_window_months"], "last": params["as_of"]},
-            "managers": len(frame), "library_versions": versions}
+            "managers": len(frame), "learning": learning, "library_versions": versions,
+            "card": card}  # models/model_card.py: labels, learning, window, features, drift…
     write_bytes_atomic(model_dir / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False).encode())
     csv = frame.assign(
         month=frame["month"].map(lambda d: d.strftime("%Y-%m")),

@@ -29,6 +29,8 @@ class AuditParams(BaseModel):
         None, gt=0, le=100, description="instead of a budget: every manager with at least this risk score")
     lang: Literal["zh", "en"] = Field("zh", description="report language")
     unmask: bool = Field(False, description="show customer names and phones unmasked (recorded in the ledger)")
+    feedback: bool = Field(True, description="blend in a model learned from analysts' confirmed/dismissed "
+                                             "cases (False: the detector alone)")
     report_url: str | None = Field(
         None, description="http(s) address where `out` is served: the Prefect UI then links to the report")
 

@@ -240,6 +240,8 @@ def score(
         "--min-score", help="Instead of a budget: flag every manager with at least this risk score.")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run folder (default reports/out/<month>).")] = None,
     detector: Annotated[str | None, typer.Option(help="ecod_tail, ecod, iforest, control, ensemble, ecod+control.")] = None,
+    no_feedback: Annotated[bool, typer.Option("--no-feedback", help="The detector alone: ignore analysts' "
+                                                                    "confirmed/dismissed decisions.")] = False,
 ) -> None:
     """Score the audit month: risk score 0-100, rank, reasons; flag the alert budget."""
     from models.scoring import check_alert_rule, score_month
@@ -249,7 +251,7 @@ def score(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
 
-    settings = _settings(warehouse=db, detector=detector)
+    settings = _settings(warehouse=db, detector=detector, **({"learn_from_feedback": False} if no_feedback else {}))
     con = _open(settings)
     try:
         month = _month(as_of, con)
@@ -269,6 +271,9 @@ def score(
         reasons = "; ".join(r["label_zh"] for r in json.loads(row.reasons))
         table.add_row(str(row.rank), row.manager_id, row.branch_id, row.tier, f"{row.risk_score:.1f}", reasons)
     out.print(table)
+    from models.learning import summary_line
+
+    out.print(summary_line(result.learning))
     out.print(f"scores: table `scores` in {db}; {target / 'scores.csv'}; model: {target / 'model'}")
 
 
@@ -280,8 +285,12 @@ def evaluate(
     budget: Annotated[int | None, typer.Option(help="Alert budget K (default 1%, at least 10).")] = None,
     detector: Annotated[str | None, typer.Option(help="Detector to evaluate (default from settings).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    feedback_rounds: Annotated[int, typer.Option(
+        "--feedback-rounds", min=0, help="Replay this many months with an oracle analyst deciding each "
+                                          "month's cases (labels.csv); print the quality per round.")] = 0,
 ) -> None:
     """Measure detection quality on a generated bundle's planted cases."""
+    import shutil
     import tempfile
 
     import pandas as pd
@@ -296,7 +305,11 @@ def evaluate(
             err.print(f"[red]error:[/red] {bundle / name} not found: evaluate needs a generated bundle")
             raise typer.Exit(2)
     with tempfile.TemporaryDirectory(prefix="feidan-eval-") as tmp:
-        settings = _settings(warehouse=db or Path(tmp) / "eval.duckdb", detector=detector)
+        target = Path(tmp) / "eval.duckdb"
+        if db is not None and feedback_rounds:  # the replay writes decisions: never into the given warehouse
+            _open(_settings(warehouse=db)).close()  # a clear message if it is missing or in use
+            shutil.copyfile(db, target)
+        settings = _settings(warehouse=target if db is None or feedback_rounds else db, detector=detector)
         con = _open(settings, create=db is None)
         try:
             with err.status("loading, building features, scoring…"):
@@ -305,6 +318,12 @@ def evaluate(
                 month = _month(None, con)
                 if db is None:
                     build_features(con, month, settings)
+                if feedback_rounds:
+                    from pipeline.replay import replay
+
+                    rounds = replay(con, pd.read_csv(bundle / "labels.csv"), settings, feedback_rounds, budget)
+                    _print_rounds(bundle, settings, rounds, as_json)
+                    return
                 result = score_month(con, month, settings, Path(tmp) / "run", budget)
         finally:
             con.close()
@@ -325,6 +344,29 @@ def evaluate(
         f"{k} {v:.2f}" for k, v in metrics["recall_by_scenario"].items()))
     if "recall_by_intensity" in metrics:
         out.print("recall by intensity: " + ", ".join(f"{k} {v:.2f}" for k, v in metrics["recall_by_intensity"].items()))
+
+
+def _print_rounds(bundle: Path, settings, rounds: list, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps([r.as_dict() for r in rounds], ensure_ascii=False, default=str) + "\n")
+        return
+    table = Table(title=f"{bundle}: feedback rounds (detector {settings.detector})")
+    for col in ("round", "month", "confirmed", "dismissed", "learned", "AP", "AP detector", "AP undecided",
+                "R@K", "subtle R@K", "explored (planted)", "decided", "sample: miss rate est. [95 % CI] / true"):
+        table.add_column(col, justify="left" if col in ("month", "learned") else "right")
+
+    def num(v) -> str:
+        return "–" if v is None else f"{v:.3f}"
+
+    for r in rounds:
+        s = r.sample
+        sample = (f"{s['sampled']}: {num(s.get('estimate'))} [{num(s.get('low'))}–{num(s.get('high'))}] / "
+                  f"{num(s.get('true_miss_rate'))}") if s else "–"
+        table.add_row(str(r.round), r.month, str(r.confirmed_known), str(r.dismissed_known),
+                      "yes" if r.learned else "no", num(r.ap), num(r.ap_detector), num(r.ap_undecided),
+                      num(r.recall_at_k), num(r.subtle_recall_at_k), f"{r.explored} ({r.explored_planted})",
+                      str(r.decided), sample)
+    out.print(table)
 
 
 @app.command()

@@ -24,6 +24,9 @@ MinScore = Annotated[float | None, typer.Option(
                         "percentile: 99.5 = the top 0.5%); a suppressed manager's place is not refilled.")]
 Lang = Annotated[str, typer.Option("--lang", help="Report language: zh or en.")]
 OutRoot = Annotated[Path, typer.Option("--out", help="Root folder of the run folders (report, CSVs, model).")]
+NoFeedback = Annotated[bool, typer.Option(
+    "--no-feedback", help="Rank with the detector alone, ignoring analysts' confirmed/dismissed decisions "
+                          "(by default they train a model blended into the ranking).")]
 ReportUrl = Annotated[str | None, typer.Option(
     "--report-url", help="http(s) address where --out is served (e.g. https://audit.bank/runs): the "
                          "Prefect UI then links to <url>/<run id>/index.html; without it, the path is shown.")]
@@ -48,6 +51,7 @@ def run(
     unmask: Annotated[bool, typer.Option("--unmask", help="Unmasked customer names and phones "
                                                           "(recorded in the run ledger).")] = False,
     report_url: ReportUrl = None,
+    no_feedback: NoFeedback = False,
 ) -> None:
     """Run the audit flow: load the bundle, check, build features, score, decide cases,
     write the report and the flagged-cases CSV, record the run in the ledger.
@@ -56,7 +60,7 @@ def run(
     Exit codes: 0 done; 1 a step failed (named); 2 the warehouse is in use or bad options.
     """
     params = _params(bundle=input, warehouse=db, out=out_root, as_of=as_of, budget=budget, min_score=min_score,
-                     lang=lang, unmask=unmask, report_url=report_url)
+                     lang=lang, unmask=unmask, report_url=report_url, feedback=not no_feedback)
     from pipeline import warehouse
 
     # another run holds it: stop now; else keep it until the flow opens it, seconds later
@@ -127,6 +131,7 @@ def serve(
     lang: Lang = "zh",
     name: Annotated[str, typer.Option(help="Deployment name (flow 'audit').")] = "monthly",
     report_url: ReportUrl = None,
+    no_feedback: NoFeedback = False,
 ) -> None:
     """Serve the audit flow as a Prefect deployment on a schedule; each run loads what has
     landed in the inbox and audits the newest month. Needs a Prefect server (PREFECT_API_URL):
@@ -134,7 +139,7 @@ def serve(
     from pipeline.serve import ServeError, serve_audit
 
     params = _params(inbox=inbox, warehouse=db, out=out_root, budget=budget, min_score=min_score, lang=lang,
-                     report_url=report_url)
+                     report_url=report_url, feedback=not no_feedback)
     try:
         serve_audit(params, cron=cron, timezone=timezone, name=name, say=out.print)
     except ServeError as exc:

@@ -46,7 +46,8 @@ class StepFailed(RuntimeError):
       validate_parameters=True)
 def audit(params: AuditParams) -> dict:
     params = params.resolved()
-    settings = Settings.load(warehouse=params.warehouse)  # read once, here
+    # read once, here; --no-feedback switches the learned model off for this run
+    settings = Settings.load(warehouse=params.warehouse, **({} if params.feedback else {"learn_from_feedback": False}))
     log = get_run_logger()
     execution_id = str(flow_run.get_id() or "local")
     started = utc_now()
@@ -100,6 +101,9 @@ def audit(params: AuditParams) -> dict:
         steps.start("score")
         run_dir = new_staging(params.out)
         scored = t.score(con, month, settings, run_dir, params.budget, params.min_score)
+        from models.learning import summary_line
+
+        log.info(summary_line(scored.learning))
         run_id = t.run_id_of(month, scored.model_id, params.unmask)
         ledger.update(con, execution_id, run_id=run_id)
 

@@ -70,6 +70,21 @@ class Settings(BaseModel):
                                                                             "line who may divert unseen")
     sample_strata: int = Field(4, ge=1, le=20, description="score bands the sample is drawn from (band sizes "
                                                            "double from the alert line down)")
+    # Learning from analysts' decisions (models/learning.py; measured in bench/quality.md)
+    learn_from_feedback: bool = Field(True, description="blend in a model learned from confirmed/dismissed cases")
+    learn_min_confirmed: int = Field(5, ge=1, description="fewer confirmed managers: the unsupervised run")
+    learn_months: int = Field(12, ge=1, description="decisions on cases of this many months before the audit month")
+    learn_c: float = Field(0.1, gt=0, description="inverse strength of the learned model's L2 penalty")
+    learn_unlabelled_weight: float = Field(0.1, gt=0, le=1, description="weight of an undecided manager as a negative")
+    learn_half_weight: float = Field(10.0, gt=0, description="confirmed managers at which the learned model weighs half")
+    explore_share: float = Field(0.1, ge=0, lt=1, description="share of the alert budget given to exploration")
+    # Model card: a feature's month-on-month population stability index (models/model_card.py)
+    # from this on is a moderate / a major shift (the credit-scoring convention, 0.1 / 0.25)
+    psi_moderate: float = Field(0.1, gt=0, description="PSI from which a feature's distribution shifted moderately")
+    psi_major: float = Field(0.25, gt=0, description="PSI from which a feature's distribution shifted majorly")
+    # two months of the same distribution differ by about (bins − 1) × (1/n₁ + 1/n₂) by chance:
+    # 0.05 (half the moderate line) is ~400 values a month in 11 bins; fewer: shown, not judged
+    psi_max_chance: float = Field(0.05, gt=0, description="a PSI is judged only where chance alone gives at most this")
     # Unpacking a zipped bundle (pipeline/ingest/unzip.py): more is refused as a likely zip bomb.
     # Generated CRM CSVs deflate 3.4-6.1x (contacts, balances, customers); a bomb 1000x
     zip_max_bytes: int = Field(100 * 1024**3, gt=0, description="total bytes a zipped bundle may unpack to")

@@ -28,6 +28,7 @@ from reports.evidence import (
 )
 from reports.i18n import Words, words
 from reports.masking import Masker
+from reports.model_record import model_record
 from reports.run_header import RunHeader, read_header
 
 
@@ -393,4 +394,5 @@ def method_info(con, as_of: dt.date, settings, t: Words, label: str, meaning: st
         "outcomes": [{"outcome": t[f"status_{k}"], "count": outcomes.get(k, 0)}
                      for k in ("confirmed", "dismissed", "suppressed", "open")],
         "precision": f"{100 * outcomes.get('confirmed', 0) / decided:.0f}%" if decided else "–",
+        "card": model_record(con, as_of, model_id, settings, t, label),
     }

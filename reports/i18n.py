@@ -376,6 +376,96 @@ _WORDS.update({
 })
 
 
+# method page: the model record (reports/model_record.py, models/model_card.py)
+_WORDS.update({
+    "model_record": ("模型档案", "Model record"),
+    "model_record_text": ("本次评分的模型档案：学到了哪些处置、看了哪些数据、数据在模型之下变了多少。运行目录中的同一份档案：",
+                          "The model card of this run's scoring: which decisions it learnt from, what it saw, and "
+                          "how much the data under it moved. The same card in the run folder:"),
+    "card_labels": ("标签：分析员的处置", "Labels: the analysts' decisions"),
+    "card_labels_text": ("审计月之前各月案件当前有效的处置，按案件所属月份计（预警案件为首次预警月份，抽样复核案件为抽样月份）；"
+                         "暂停预警不是标签。重跑以前的月份时，之后月份的案件不计入。",
+                         "The decisions in force on the cases of the months before the audit month, by the case's "
+                         "month (a flagged case: its first flagged month; a sample case: the month it was drawn); "
+                         "a suppression is no label. Rerunning an earlier month leaves later months' cases out."),
+    "card_no_labels": ("尚无处置。", "No decisions yet."),
+    "card_case_kind": ("案件类型", "Kind of case"),
+    "card_confirmed": ("已确认", "Confirmed"),
+    "card_dismissed": ("已排除", "Dismissed"),
+    "card_kind_flagged": ("预警案件", "flagged"),
+    "card_kind_sample": ("抽样复核", "below-the-line sample"),
+    "card_learning": ("从处置中学习", "Learning from the decisions"),
+    "card_unsupervised": ("本次为无监督评分，未使用处置。", "This run is unsupervised: no decisions were used."),
+    "learn_used": ("使用学习模型", "Learned model used"),
+    "learn_why_not": ("未使用的原因", "Why not"),
+    "learn_model": ("学习模型", "Learned model"),
+    "learn_weights": ("混合权重", "Weights of the blend"),
+    "learn_positives": ("正例（已确认的客户经理）", "Positives (confirmed managers)"),
+    "learn_negatives": ("负例（已排除的客户经理）", "Negatives (dismissed managers)"),
+    "learn_unlabelled": ("未标注的客户经理", "Unlabelled managers"),
+    "learn_min_confirmed": ("所需最少确认数", "Confirmed managers needed"),
+    "learn_training_months": ("训练月份", "Training months"),
+    "learn_window_months": ("处置回看月数", "Months of decisions looked back on"),
+    "learn_labels_by_month": ("各月训练标签", "Training labels by month"),
+    "learn_explore_share": ("探索份额（预警额度中）", "Exploration share of the alert budget"),
+    "learn_C": ("正则化强度的倒数", "Inverse regularisation strength"),
+    "learn_unlabelled_weight": ("未标注者作为负例的权重", "Weight of an undecided manager as a negative"),
+    "learn_half_weight": ("学习模型权重达一半时的确认数", "Confirmed managers at which the learned model weighs half"),
+    "learn_detector_term": ("检测模型分数的系数", "Coefficient of the detector's score"),
+    "learn_fingerprint": ("训练数据指纹", "Fingerprint of the training data"),
+    "learn_params": ("学习模型参数", "Its parameters"),
+    "learn_model_logistic_regression": ("逻辑回归", "logistic regression"),
+    "weight_unsupervised": ("无监督分数", "unsupervised score"),
+    "weight_learned": ("学习模型", "learned model"),
+    "why_not_switched_off": ("已关闭", "switched off (--no-feedback)"),
+    "why_not_too_few_confirmed": ("已确认的客户经理太少", "too few confirmed managers"),
+    "card_month": ("月份", "month"),
+    "card_window": ("评分窗口", "Scoring window"),
+    "card_window_text": ("审计月及之前共 {n} 个月：{first} 至 {last}。检测模型在审计月的全部客户经理上拟合。",
+                         "The audit month and the months before it, {n} in all: {first} to {last}. The detector "
+                         "is fitted on all managers of the audit month."),
+    "card_parameters": ("模型参数", "Model parameters"),
+    "card_features": ("模型输入特征（{n} 项）", "Model input features ({n})"),
+    "card_features_show": ("展开列表", "Show the list"),
+    "card_held_out": ("留出配置上的质量（回放基准）", "Quality on held-out configurations (replay benchmark)"),
+    "card_not_measured": ("尚未测量。", "Not measured yet."),
+    "card_measured_at": ("测量日期 {date}，详见 {source}。", "Measured on {date}; see {source}."),
+    "card_config": ("生成配置", "Configuration"),
+    "card_round": ("反馈轮次", "Feedback round"),
+    "card_ap": ("平均精度", "Average precision"),
+    "card_recall_at_k": ("额度内召回率", "Recall at the budget"),
+    "card_subtle_recall": ("隐蔽案件召回率", "Subtle cases' recall"),
+    "card_drift": ("特征分布变化（稳定性指数）", "Shift of the features' distributions (PSI)"),
+    "card_drift_text": (
+        "审计月 {month} 与上月 {previous} 相比，每项模型输入特征的群体稳定性指数：按上月的十分位数分箱（0 单独成箱），"
+        "空箱占比按 {eps} 计，指数 = Σ（本月占比 − 上月占比）× ln（本月占比 ÷ 上月占比）。低于 {moderate} 为稳定，"
+        "{moderate} 至 {major} 为中等变化，{major} 及以上为显著变化：数据在模型之下变了，先核对数据，再看排名。"
+        "只有少数客户经理有数值的特征，两个月即使分布相同也会因随机抽样而相差约 (箱数 − 1) × (1 ÷ 上月数值数 + 1 ÷ 本月数值数)，"
+        "该随机水平超过 {max_chance} 时只列出指数，不作判断。缺失占比为当月没有数值的客户经理的比例。",
+        "The population stability index of every model input, audit month {month} against {previous}: bins at the "
+        "previous month's deciles (0 a bin of its own), an empty bin's share counted as {eps}, "
+        "PSI = Σ (this month's share − last month's) × ln(this month's ÷ last month's). Below {moderate}: stable; "
+        "{moderate} to {major}: a moderate shift; {major} or more: a major shift — the data changed under the "
+        "model, so check the data before the ranking. A feature few managers have a value for moves by chance alone, "
+        "about (bins − 1) × (1 ÷ last month's values + 1 ÷ this month's) between two months of the same "
+        "distribution: where that chance level exceeds {max_chance}, the index is shown but not judged. Missing: "
+        "the share of the month's managers without a value."),
+    "card_drift_major": ("显著变化的特征：{n} 项。", "Features with a major shift: {n}."),
+    "card_psi": ("稳定性指数", "PSI"),
+    "card_band": ("变化程度", "Shift"),
+    "card_band_stable": ("稳定", "stable"),
+    "card_band_moderate": ("中等变化", "moderate shift"),
+    "card_band_major": ("显著变化", "major shift"),
+    "card_band_few_values": ("数值太少，不作判断", "too few values to judge"),
+    "card_chance": ("随机水平", "Chance level"),
+    "card_band_no_previous": ("上月无数据", "no values last month"),
+    "card_band_no_current": ("本月无数据", "no values this month"),
+    "card_missing_previous": ("上月缺失", "Missing last month"),
+    "card_missing_current": ("本月缺失", "Missing this month"),
+    "param_family_power": ("类别合并幂次", "Family power"),
+    "param_alert_rule": ("预警规则", "Alert rule"),
+})
+
 # the Prefect artifacts of a run (pipeline/artifacts.py), in the report's language
 _WORDS.update({
     "art_title": ("审计 {month} — 运行 `{run_id}`", "Audit {month} — run `{run_id}`"),

@@ -20,7 +20,8 @@ def _scores(con, month, ranking, k):
                    model_id varchar)""")
     con.execute("delete from scores where month = ?", [month])
     for i, m in enumerate(ranking):
-        con.execute("insert into scores values (?, ?, 'B1', 'senior', ?, ?, ?, '[]', 'x')",
+        con.execute("""insert into scores (manager_id, month, branch_id, tier, risk_score, rank, flagged, reasons,
+                       model_id) values (?, ?, 'B1', 'senior', ?, ?, ?, '[]', 'x')""",
                     [m, month, 100.0 - i, i + 1, i < k])
 
 

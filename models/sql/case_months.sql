@@ -1,8 +1,11 @@
 -- case_months for one audit month ($as_of): one row per flagged manager. The alert budget K
 -- is the number of managers scoring flagged; managers under a suppression in force are
 -- skipped and, under a budget ($refill), K is refilled from the next ranks; under a minimum
--- risk score nobody below it is picked (a threshold means "at least this suspicious"). A
--- manager flagged in the previous audit
+-- risk score nobody below it is picked (a threshold means "at least this suspicious").
+-- $explore of the K places (kind 'explore') go to the managers below the line that either
+-- model alone ranks highest (scores.explore_priority: the detector and the learned model
+-- disagree there) and that no analyst has confirmed or dismissed: their decisions teach the
+-- learned model what it does not know yet. A manager flagged in the previous audit
 -- month keeps that case id (ongoing); otherwise a new case starts, its id built from the
 -- month and the manager, so reruns give the same ids.
 with scored as (
@@ -24,18 +27,52 @@ suppressions as (
     group by manager_id
 ),
 
+decided as (
+    select distinct manager_id
+    from in_force
+    where disposition in ('confirmed', 'dismissed')
+),
+
 eligible as (
-    select scored.manager_id, scored.rank, scored.risk_score, scored.flagged
+    select scored.manager_id, scored.rank, scored.risk_score, scored.flagged, scored.explore_priority
     from scored
     left join suppressions using (manager_id)
     where suppressions.manager_id is null
 ),
 
-picked as (
-    select * exclude (flagged)
+exploited as (
+    select manager_id, rank, risk_score, 'alert' as kind
     from eligible
     where $refill::boolean or flagged
-    qualify row_number() over (order by rank) <= (select k from budget)
+    qualify row_number() over (order by rank) <= (select k from budget) - $explore::integer
+),
+
+explored as (
+    select manager_id, rank, risk_score, 'explore' as kind
+    from eligible
+    where explore_priority is not null
+      and manager_id not in (select manager_id from exploited)
+      and manager_id not in (select manager_id from decided)
+    qualify row_number() over (order by explore_priority desc, rank) <= $explore::integer
+),
+
+topped_up as (
+    -- fewer managers to explore than places: the places go back to the next ranks
+    select manager_id, rank, risk_score, 'alert' as kind
+    from eligible
+    where ($refill::boolean or flagged)
+      and manager_id not in (select manager_id from exploited)
+      and manager_id not in (select manager_id from explored)
+    qualify row_number() over (order by rank)
+        <= $explore::integer - (select count(*) from explored)
+),
+
+picked as (
+    select * from exploited
+    union all
+    select * from explored
+    union all
+    select * from topped_up
 ),
 
 previous as (
@@ -52,7 +89,8 @@ final as (
         picked.manager_id,
         picked.rank,
         picked.risk_score,
-        case when previous.case_id is null then 'new' else 'ongoing' end as status
+        case when previous.case_id is null then 'new' else 'ongoing' end as status,
+        picked.kind
     from picked
     left join previous using (manager_id)
 )

@@ -11,6 +11,9 @@ create table if not exists case_months (
     status varchar not null,  -- new | ongoing
     primary key (month, manager_id)
 );
+-- kind: alert (ranked into the budget) | explore (a budget place given to a manager the
+-- models disagree on); warehouses from before exploration gain the column
+alter table case_months add column if not exists kind varchar default 'alert';
 
 create table if not exists cases (
     case_id varchar primary key,
