@@ -137,9 +137,9 @@ def test_labels_by_disposition_and_month_before_the_audit_month_only(warehouse):
     # a rerun of September sees only August's case; November sees October's too
     assert _counts(label_counts(warehouse, SEP)) == {("flagged", "2026-08", "confirmed"): 1}
     assert _counts(label_counts(warehouse, NOV))[("flagged", "2026-10", "confirmed")] == 1
-    # the below-the-line sample, once its table exists, counts by the month it was drawn
-    warehouse.execute("create table sample_cases (month date, case_id varchar, manager_id varchar)")
-    warehouse.execute("insert into sample_cases values (?, 'SM-202609-X7', 'X7')", [SEP])
+    # the below-the-line sample (its table comes with the case tables, models/sampling.py): a
+    # decided sample case counts by the month it was drawn, once sample_cases has its row
+    warehouse.execute("insert into sample_cases values (?, 'SM-202609-X7', 'X7', 40, 90.0, 1, 10, 5)", [SEP])
     assert _counts(label_counts(warehouse, OCT))[("sample", "2026-09", "dismissed")] == 1
     assert [(r.month, r.kind, r.disposition) for r in label_counts(warehouse, OCT)] == [
         ("2026-08", "flagged", "confirmed"), ("2026-09", "flagged", "confirmed"),
