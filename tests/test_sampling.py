@@ -76,7 +76,8 @@ def _scores(con, month, n, flagged):
                    tier varchar, risk_score double, rank integer, flagged boolean, reasons json,
                    model_id varchar)""")
     con.execute("delete from scores where month = ?", [month])
-    con.executemany("insert into scores values (?, ?, 'B1', 'senior', ?, ?, ?, '[]', 'x')",
+    con.executemany("""insert into scores (manager_id, month, branch_id, tier, risk_score, rank, flagged, reasons,
+                                           model_id) values (?, ?, 'B1', 'senior', ?, ?, ?, '[]', 'x')""",
                     [[f"M{i:03d}", month, 100.0 - i / 4, i + 1, i < flagged] for i in range(n)])
 
 
