@@ -33,9 +33,9 @@ from importlib import resources
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 from scipy.optimize import minimize
 from scipy.special import expit
+from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 
@@ -156,20 +156,8 @@ def surprise(risk: np.ndarray) -> np.ndarray:
 
 
 def load_training_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date, months: int) -> pd.DataFrame:
-    _labelled_case_months(con)
     sql = resources.files("models").joinpath("sql", "training_labels.sql").read_text(encoding="utf-8")
     return con.execute(sql, {"as_of": as_of, "months": months}).df()
-
-
-def _labelled_case_months(con: duckdb.DuckDBPyConnection) -> None:
-    """Every case an analyst may have decided, with the month it was looked at: flagged
-    cases and, where the warehouse has them, below-the-line sample cases."""
-    tables = {t for (t,) in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
-    parts = ["select month, case_id, manager_id from case_months"]
-    if "sample_cases" in tables:
-        parts.append("select month, case_id, manager_id from sample_cases")
-    con.execute("create or replace temp view labelled_case_months as " + " union all ".join(parts))
 
 
 def training_set(rows: pd.DataFrame, profile: Callable[[dt.date], tuple[list[str], np.ndarray, np.ndarray]]

@@ -23,6 +23,7 @@ import pandas as pd
 from sklearn.metrics import average_precision_score
 
 from models.cases import assign_cases
+from models.sampling import load_sample, miss_rate
 from models.scoring import score_month
 from pipeline.feedback import import_feedback
 
@@ -107,13 +108,9 @@ def _decided(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def _undecided_cases(con: duckdb.DuckDBPyConnection, month: dt.date) -> list[tuple[str, str]]:
-    tables = {t for (t,) in con.execute("select table_name from information_schema.tables").fetchall()}
-    sources = ["select case_id, manager_id from case_months where month = $month"]
-    if "sample_cases" in tables:
-        sources.append("select case_id, manager_id from sample_cases where month = $month")
-    return con.execute(f"""
-        select case_id, manager_id from ({' union all '.join(sources)})
-        where case_id not in (select case_id from dispositions_in_force)
+    return con.execute("""
+        select distinct case_id, manager_id from looked_at_cases
+        where month = $month and case_id not in (select case_id from dispositions_in_force)
         order by case_id""", {"month": month}).fetchall()
 
 
@@ -132,13 +129,9 @@ def _oracle(con: duckdb.DuckDBPyConnection, month: dt.date, planted: set, path: 
     return import_feedback(con, path, settings).rows
 
 
-def _draw_sample(con, month: dt.date, settings):
-    """The month's below-the-line sample, where the product draws one (None otherwise)."""
-    try:
-        from models.sampling import load_sample
-    except ImportError:
-        return None
-    return load_sample(con, month)
+def _draw_sample(con, month: dt.date, settings) -> pd.DataFrame | None:
+    """The month's below-the-line sample (drawn with its cases), None when sampling is off."""
+    return load_sample(con, month) if settings.sample_enabled else None
 
 
 def _sample_truth(con, month: dt.date, sample: pd.DataFrame, planted: set) -> dict:
@@ -151,7 +144,5 @@ def _sample_truth(con, month: dt.date, sample: pd.DataFrame, planted: set) -> di
 
 
 def _estimate(con, month: dt.date, settings) -> dict:
-    from models.sampling import miss_rate
-
     est = miss_rate(con, month, settings)
     return {} if est is None else {"estimate": est.estimate, "low": est.low, "high": est.high}

@@ -296,6 +296,14 @@ _WORDS.update({
     "kind_alert": ("预警", "alert"),
     "kind_sample": ("低于预警线抽样", "below-the-line sample"),
     "kind_explore": ("探索", "exploration"),
+    "explore_title": ("模型之间意见分歧：检测模型或学习模型单独会把此人排得很靠前",
+                      "the two models disagree: the detector or the learned model alone ranks this manager high"),
+    "explore_note": (
+        "{k} 个案件中有 {n} 个为“探索”案件：预警名额的一部分留给预警线以下、检测模型与由分析师处置学习的模型意见分歧的客户经理。"
+        "对它们的处置最能让学习模型学到它还不知道的情况。",
+        "{n} of the {k} cases are exploration cases: part of the alert budget goes to managers below the line on "
+        "whom the detector and the model learned from analysts' decisions disagree. Deciding them teaches the "
+        "learned model most about what it does not know yet."),
     "miss_rate": ("漏报率（低于预警线抽样）", "Miss rate (below-the-line sample)"),
     "method_sample_text": (
         "每月从预警线以下（未成为案件、未被暂停）的客户经理中随机抽样，像预警案件一样核查。样本量为满足下式的最小 n："

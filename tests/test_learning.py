@@ -175,3 +175,24 @@ def test_the_bounded_logistic_regression_is_scikit_learns_where_the_bound_does_n
     y2 = (X @ [1.5, -2.0, 0.3] + rng.normal(size=400) > 0).astype(int)
     bounded = NonNegativeLogisticRegression(C=0.5).fit(X, y2)
     assert bounded.coef_[0, 1] == 0.0 and bounded.coef_[0, 0] > 0
+
+
+def test_the_report_and_the_csv_mark_exploration_cases(decided, tmp_path):
+    from reports.build import RunInfo, build_report
+    from reports.export import write_flagged_csv
+    from reports.render import render_report
+
+    con, month, *_ = decided
+    score_month(con, month, Settings(), None, budget=30)
+    cases = assign_cases(con, month, Settings()).cases
+    explored = set(cases.loc[cases["kind"] == "explore", "case_id"])
+    assert explored
+    for lang, word in (("zh", "探索"), ("en", "exploration")):
+        report = build_report(con, month, RunInfo(run_id=f"r-{lang}", started_at="2026-11-29T08:00:00",
+                                                  code_version="test", lang=lang), Settings())
+        index = render_report(report, tmp_path / lang).read_text(encoding="utf-8")
+        rows = [r for r in index.split('<tr class="case">')[1:] if any(c in r for c in explored)]
+        assert len(rows) == len(explored) and all('class="kind-explore"' in r and word in r for r in rows)
+        assert 'id="explore-note"' in index
+        csv_rows = pd.read_csv(write_flagged_csv(report, tmp_path / f"{lang}.csv"), dtype=str)
+        assert set(csv_rows.loc[csv_rows["kind"] == "explore", "case_id"]) == explored

@@ -68,3 +68,10 @@ qualify row_number() over (partition by case_id order by recorded_at desc, line 
 create or replace macro dispositions_on(day) as table
 select * from dispositions_in_force
 where disposition <> 'suppressed' or day::date <= until;
+
+-- every case an analyst may decide, with the month it was looked at: flagged cases (one row
+-- per flagged month) and below-the-line sample cases (the learned model's labels)
+create or replace view looked_at_cases as
+select month, case_id, manager_id from case_months
+union all
+select month, case_id, manager_id from sample_cases;

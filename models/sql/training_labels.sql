@@ -14,7 +14,7 @@ with verdicts as (
 
 looked_at as (
     select case_id, manager_id, max(month) as month
-    from labelled_case_months
+    from looked_at_cases
     where month < $as_of::date
       and month >= $as_of::date - to_months($months::integer)
     group by all
