@@ -130,7 +130,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--json", type=Path, help="append every result as one JSON line to this file")
     ap.add_argument("--feedback-rounds", type=int, default=0,
                     help="replay this many months with an oracle analyst (pipeline/replay.py) instead")
+    ap.add_argument("--record", type=Path, help="with --feedback-rounds: write the holdout-* rounds to this "
+                                                "file (models/measured.json: the model card's held-out figures)")
     args = ap.parse_args(argv)
+    recorded: list[dict] = []
     EVAL.mkdir(parents=True, exist_ok=True)
     base = Settings.load()
     detectors = [d for d in args.detectors.split(",") if d] or [base.detector]
@@ -141,6 +144,11 @@ def main(argv: list[str] | None = None) -> None:
             if args.feedback_rounds:
                 for r in feedback(folder, db, base, args.feedback_rounds):
                     print(round_row(folder.name, r), flush=True)
+                    if config.startswith("holdout"):
+                        recorded.append({"config": folder.name, "round": r.round, "month": r.month,
+                                         "ap": r.ap, "ap_detector": r.ap_detector, "recall_at_k": r.recall_at_k,
+                                         "subtle_recall": r.subtle_recall_at_k, **{
+                                             f"sample_{k}": v for k, v in r.sample.items()}})
                     if args.json:
                         with args.json.open("a", encoding="utf-8") as f:
                             f.write(json.dumps({"bank": folder.name, **r.as_dict()}, default=str) + "\n")
@@ -151,6 +159,13 @@ def main(argv: list[str] | None = None) -> None:
                 if args.json:
                     with args.json.open("a", encoding="utf-8") as f:
                         f.write(json.dumps({"bank": folder.name, "detector": detector, **m}, default=str) + "\n")
+    if args.record and recorded:
+        import datetime as dt
+
+        args.record.write_text(json.dumps(
+            {"source": "bench/quality.md", "measured_at": dt.date.today().isoformat(),
+             "configs": {"managers": args.managers, "seeds": args.seeds, "feedback_rounds": args.feedback_rounds},
+             "rows": recorded}, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
