@@ -196,3 +196,29 @@ def test_the_report_and_the_csv_mark_exploration_cases(decided, tmp_path):
         assert 'id="explore-note"' in index
         csv_rows = pd.read_csv(write_flagged_csv(report, tmp_path / f"{lang}.csv"), dtype=str)
         assert set(csv_rows.loc[csv_rows["kind"] == "explore", "case_id"]) == explored
+
+
+def test_feidan_score_says_what_ranked_the_month_and_no_feedback_switches_it_off(decided, tmp_path):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    con, month, *_ = decided
+    con.execute("checkpoint")
+    db = tmp_path / "copy.duckdb"
+    shutil.copyfile(con.execute("select path from duckdb_databases() where database_name = current_database()")
+                    .fetchone()[0], db)
+    runner = CliRunner()
+    args = ["score", "--db", str(db), "--as-of", f"{month:%Y-%m}", "--out", str(tmp_path / "run")]
+    learned = runner.invoke(app, args, prog_name="feidan")
+    assert learned.exit_code == 0, learned.output
+    assert "model learned from" in learned.output and "confirmed" in learned.output
+    meta = json.loads((tmp_path / "run" / "model" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["learning"]["used"] and meta["card"]["learning"]["used"]
+    plain = runner.invoke(app, [*args, "--no-feedback"], prog_name="feidan")
+    assert plain.exit_code == 0, plain.output
+    assert "ranking: detector alone (--no-feedback)" in plain.output
+    meta = json.loads((tmp_path / "run" / "model" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["learning"] == {"used": False, "why_not": "switched_off"}
