@@ -37,6 +37,23 @@ def write_bundle(folder: Path, files: dict[str, str | bytes], base: bool = True)
     return folder
 
 
+def seeded_bank(root: Path, managers: int, months: int, seed: int):
+    """A generated bank (Parquet) loaded into a real warehouse file with its features built:
+    (connection, bundle folder, newest month)."""
+    from features.build import build_features, latest_month
+    from pipeline.generator import generate_bundle
+    from pipeline.ingest import ingest_bundle
+    from pipeline.settings import Settings
+
+    bundle = root / "bundle"
+    generate_bundle(bundle, managers=managers, months=months, seed=seed, fmt="parquet")
+    con = duckdb.connect(str(root / "w.duckdb"))
+    ingest_bundle(con, bundle)
+    month = latest_month(con)
+    build_features(con, month, Settings())
+    return con, bundle, month
+
+
 @pytest.fixture
 def warehouse(tmp_path):
     """A real DuckDB warehouse file, opened for writing."""

@@ -7,19 +7,16 @@ import csv
 import datetime as dt
 import json
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import seeded_bank
 from sklearn.metrics import average_precision_score
 
-from features.build import build_features, latest_month
 from models.cases import assign_cases
 from models.learning import TrainingSet, learned_blend, percentile
 from models.scoring import score_month
 from pipeline.feedback import import_feedback
-from pipeline.generator import generate_bundle
-from pipeline.ingest import ingest_bundle
 from pipeline.settings import Settings
 
 # --- hand-written rows ---------------------------------------------------------------------
@@ -85,12 +82,7 @@ def decided(tmp_path_factory):
     """600 managers, 6 months; the month before the newest is scored with a budget of 30 and
     its cases decided by an oracle (planted → confirmed, others → dismissed)."""
     root = tmp_path_factory.mktemp("learning")
-    bundle = root / "bundle"
-    generate_bundle(bundle, managers=600, months=6, seed=5, fmt="parquet")
-    con = duckdb.connect(str(root / "w.duckdb"))
-    ingest_bundle(con, bundle)
-    month = latest_month(con)
-    build_features(con, month, Settings())
+    con, bundle, month = seeded_bank(root, managers=600, months=6, seed=5)
     previous = (pd.Timestamp(month) - pd.DateOffset(months=1)).date()
     score_month(con, previous, Settings(), None, budget=30)
     cases = assign_cases(con, previous, Settings()).cases

@@ -5,28 +5,21 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import seeded_bank
 
-from features.build import build_features, latest_month
+from features.build import build_features
 from models.evaluate import evaluate
 from models.scoring import COLUMNS, alert_budget, flag_count, score_month
-from pipeline.generator import generate_bundle
-from pipeline.ingest import ingest_bundle
 from pipeline.settings import Settings
 
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory):
     root = tmp_path_factory.mktemp("scoring")
-    bundle = root / "bundle"
-    generate_bundle(bundle, managers=400, months=6, seed=2, fmt="parquet")
-    con = duckdb.connect(str(root / "w.duckdb"))
-    ingest_bundle(con, bundle)
-    month = latest_month(con)
-    build_features(con, month, Settings())
+    con, bundle, month = seeded_bank(root, managers=400, months=6, seed=2)
     result = score_month(con, month, Settings(), root / "run")
     yield con, result, bundle, root
     con.close()
