@@ -164,7 +164,8 @@ def main(argv: list[str] | None = None) -> None:
 
         args.record.write_text(json.dumps(
             {"source": "bench/quality.md", "measured_at": dt.date.today().isoformat(),
-             "configs": {"managers": args.managers, "seeds": args.seeds, "feedback_rounds": args.feedback_rounds},
+             "configs": {r["config"]: {"managers": args.managers, "feedback_rounds": args.feedback_rounds}
+                         for r in recorded},
              "rows": recorded}, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

@@ -441,6 +441,7 @@ _WORDS.update({
     "card_config": ("生成配置", "Configuration"),
     "card_round": ("反馈轮次", "Feedback round"),
     "card_ap": ("平均精度", "Average precision"),
+    "card_ap_detector": ("同月仅检测模型的平均精度", "AP, detector alone (same month)"),
     "card_recall_at_k": ("额度内召回率", "Recall at the budget"),
     "card_subtle_recall": ("隐蔽案件召回率", "Subtle cases' recall"),
     "card_drift": ("特征分布变化（稳定性指数）", "Shift of the features' distributions (PSI)"),

@@ -124,7 +124,7 @@ def _code(text) -> Markup:
 
 
 def _held_out(measured: dict) -> dict:
-    return {"rows": [{"config": r["config"], "round": r["round"], "ap": _figure(r.get("ap")),
+    return {"rows": [{"config": r["config"], "round": r["round"], "ap": _figure(r.get("ap")), "ap_detector": _figure(r.get("ap_detector")),
                       "recall_at_k": _figure(r.get("recall_at_k")), "subtle_recall": _figure(r.get("subtle_recall"))}
                      for r in measured["rows"]],
             "source": measured["source"], "measured_at": measured.get("measured_at")}

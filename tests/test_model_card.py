@@ -257,7 +257,11 @@ def test_the_method_page_shows_labels_learning_held_out_and_drift_in_both_langua
         first = card.drift[0].feature  # highest PSI first, the feature's id beside its label
         assert html.index(f'<span class="note">{first}</span>') < html.index(
             f'<span class="note">{card.drift[-1].feature}</span>')
-    assert "尚未测量" in zh and "Not measured yet" in en
+    if measured()["rows"]:  # the committed replay figures, one table row each
+        assert zh.count("<tr><td><code>holdout-") == len(measured()["rows"]) and "测量日期" in zh
+        assert "Measured on" in en
+    else:
+        assert "尚未测量" in zh and "Not measured yet" in en
     assert "已确认" in zh and "已排除" in zh and "Confirmed" in en and "Dismissed" in en
     assert "已确认的客户经理太少" in zh and "too few confirmed managers" in en  # why no learned model
     assert "稳定性指数" in zh and "低于 0.1 为稳定" in zh and "0.25 及以上" in zh  # the bands quote the settings
