@@ -160,18 +160,19 @@ def load_training_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date, months: i
     return con.execute(sql, {"as_of": as_of, "months": months}).df()
 
 
-def training_set(rows: pd.DataFrame, profile: Callable[[dt.date], tuple[list[str], np.ndarray, np.ndarray]]
-                 ) -> TrainingSet:
-    """The labelled managers' inputs and detector verdict in their labelled month;
-    profile(month) -> (manager ids, inputs, detector risk) of that month's population.
-    A labelled manager no longer scored in his month (deleted data) is left out."""
+def training_set(rows: pd.DataFrame,
+                 profile: Callable[[dt.date, list[str]], tuple[list[str], np.ndarray, np.ndarray]]) -> TrainingSet:
+    """The labelled managers' inputs and the detector's verdict on them in their labelled
+    month; profile(month, managers) -> (their ids, their inputs, the detector's rank surprise
+    for them among that month's managers). A labelled manager no longer scored in his month
+    (deleted data) is left out."""
     xs, surprises, kept = [], [], []
     for month, group in rows.groupby("month", sort=True):
-        ids, X, risk = profile(month)
+        ids, X, verdict = profile(month, list(group["manager_id"]))
         where = pd.Index(ids).get_indexer(group["manager_id"])
         found = where >= 0
         xs.append(X[where[found]])
-        surprises.append(surprise(risk)[where[found]])
+        surprises.append(verdict[where[found]])
         kept.append(group[found])
     if not kept:
         return TrainingSet(rows.iloc[0:0], np.zeros((0, 0)), np.zeros(0))

@@ -33,7 +33,7 @@ from models.detectors import (
     FamilyTailDetector,
     IForestDetector,
 )
-from models.learning import Blend, learned_blend, load_training_rows, training_set
+from models.learning import Blend, learned_blend, load_training_rows, surprise, training_set
 from models.model_card import record_model_card
 
 KINDS = ("peer_z_max", "self_z_max")
@@ -55,9 +55,15 @@ class ScoreResult:
     learning: dict = field(default_factory=dict)  # the learned model's record, or why there is none
 
 
-def load_inputs(con: duckdb.DuckDBPyConnection, as_of: dt.date, window: int) -> pd.DataFrame:
+def load_inputs(con: duckdb.DuckDBPyConnection, as_of: dt.date, window: int,
+                managers: list[str] | None = None) -> pd.DataFrame:
+    """The month's model inputs; `managers`: only theirs (the learned model's labelled rows)."""
     sql = resources.files("models").joinpath("sql", "score_inputs.sql").read_text(encoding="utf-8")
-    return con.execute(sql, {"as_of": as_of, "score_window_months": window}).df()
+    params = {"as_of": as_of, "score_window_months": window}
+    if managers is not None:  # the filter reaches the feature scan: a few managers cost little
+        sql, params = f"select * from ({sql}) where list_contains($managers, manager_id)", {
+            **params, "managers": list(managers)}
+    return con.execute(sql, params).df()
 
 
 def to_matrix(inputs: pd.DataFrame) -> tuple[list[str], np.ndarray]:
@@ -241,17 +247,21 @@ def learn(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, ids: list[st
         return None, {"used": False, "why_not": "too_few_confirmed", "positives": confirmed,
                       "negatives": dismissed, "min_confirmed": settings.learn_min_confirmed}
 
-    def profile(month: dt.date) -> tuple[list[str], np.ndarray, np.ndarray]:
-        month_ids, month_x = to_matrix(load_inputs(con, month, settings.score_window_months))
-        # the detector's verdict as that month's run stored it (a case month was scored);
-        # months scored before the column existed held the detector's score as risk_score
+    def profile(month: dt.date, managers: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """The labelled managers' inputs in their month and the detector's verdict on them
+        (its rank surprise among the whole month), as that month's run stored it; months
+        scored before the column existed held the detector's score as risk_score."""
         stored = con.execute("""select manager_id, coalesce(unsupervised_score, risk_score) from scores
                                 where month = ?""", [month]).df().set_index("manager_id").iloc[:, 0]
-        risk = stored.reindex(month_ids).to_numpy(dtype=float)
-        if np.isnan(risk).any():  # not scored (or partly): fit the detector on the month again
-            risk = build_model(settings.detector, settings.seed, settings.family_power).fit(month_x) \
-                .decision_function(month_x)
-        return month_ids, month_x, risk
+        if stored.isna().any() or stored.empty:  # not scored: fit the detector on the month again
+            month_ids, month_x = to_matrix(load_inputs(con, month, settings.score_window_months))
+            stored = pd.Series(build_model(settings.detector, settings.seed, settings.family_power)
+                               .fit(month_x).decision_function(month_x), index=month_ids)
+        verdict = pd.Series(surprise(stored.to_numpy(dtype=float)), index=stored.index)
+        month_ids, month_x = to_matrix(load_inputs(con, month, settings.score_window_months, managers))
+        known = verdict.reindex(month_ids).notna().to_numpy()
+        return [m for m, k in zip(month_ids, known, strict=True) if k], month_x[known], \
+            verdict.reindex(month_ids).to_numpy()[known]
 
     training = training_set(rows, profile)
     if training.positives < settings.learn_min_confirmed:  # their months have no scores left
