@@ -54,6 +54,7 @@ class Reason:
     self_z: float | None
     month: str | None
     evidence: str  # evidence kind, the anchor on the manager page
+    source: str | None = None  # detector | learned (a blended ranking), None: the detector alone
 
 
 @dataclass
@@ -271,7 +272,7 @@ def _case(ctx: _Reported, row, kind: str, status: str, first_flagged: str, strat
     quoted = [exact.get((r["feature"], r["month"]), (r["value"], r["peer_median"])) for r in raw]
     reasons = [Reason(r["feature"], getattr(BY_NAME[r["feature"]], label), getattr(BY_NAME[r["feature"]], meaning),
                       format_value(r["feature"], value), format_value(r["feature"], median),
-                      r["peer_z"], r["self_z"], r["month"], FEATURE_EVIDENCE[r["feature"]])
+                      r["peer_z"], r["self_z"], r["month"], FEATURE_EVIDENCE[r["feature"]], r.get("source"))
                for r, (value, median) in zip(raw, quoted, strict=True)]
     disposition = row.disposition if isinstance(row.disposition, str) else None
     tier = ctx.meta.at[mid, "tier"]

@@ -296,6 +296,23 @@ _WORDS.update({
     "kind_alert": ("预警", "alert"),
     "kind_sample": ("低于预警线抽样", "below-the-line sample"),
     "kind_explore": ("探索", "exploration"),
+    "source_learned": ("学习模型", "learned model"),
+    "source_detector": ("检测模型", "detector"),
+    "method_blend_text": (
+        "本月排名由两部分混合：检测模型的排名占 {detector}，由分析师处置学习的模型（{confirmed} 名已确认、{dismissed} 名已排除的"
+        "客户经理，按其被处置当月的情况；系数均不为负）的排名占 {learned}。学习模型的权重 = 已确认人数 / (已确认人数 + {half})，"
+        "检测模型始终保留在混合中，尚无人确认过的飞单类型仍由它发现。预警名额的 {explore} 留给两个模型意见分歧的客户经理（“探索”）。"
+        "原因标注其来源（检测模型或学习模型）。",
+        "This month's ranking blends two parts: the detector's rank weighs {detector}, the rank of a model learned from "
+        "analysts' decisions ({confirmed} confirmed and {dismissed} dismissed managers, as each looked in the month "
+        "decided; no coefficient below zero) weighs {learned}. The learned model's weight is confirmed / (confirmed + "
+        "{half}); the detector always stays in the blend, so a kind of diversion nobody has confirmed yet is still "
+        "found by it. {explore} of the alert budget goes to managers the two models disagree on (exploration). Each "
+        "reason names its source (detector or learned model)."),
+    "method_no_blend_text": (
+        "本月排名仅来自检测模型：近 {months} 个月的案件中已确认的客户经理少于 {min_confirmed} 名（或本次运行关闭了从处置中学习）。",
+        "This month's ranking is the detector's alone: fewer than {min_confirmed} managers were confirmed on cases of "
+        "the last {months} months (or this run switched learning from decisions off)."),
     "explore_title": ("模型之间意见分歧：检测模型或学习模型单独会把此人排得很靠前",
                       "the two models disagree: the detector or the learned model alone ranks this manager high"),
     "explore_note": (

@@ -32,6 +32,7 @@ def model_record(con, as_of: dt.date, model_id: str | None, settings, t: Words, 
     return {
         "labels": _labels(card, t),
         "learning": _learning(card.learning, t),
+        "ranking_text": _ranking_text(card.learning, settings, t),
         "window": t.card_window_text.format(n=card.training_window["score_window_months"],
                                             first=card.training_window["months"][0],
                                             last=card.training_window["months"][-1]),
@@ -61,6 +62,18 @@ def _labels(card: ModelCard, t: Words) -> list[dict]:
                                                   **dict.fromkeys(DECIDED, 0)})
         row[r.disposition] += r.cases
     return [rows[k] for k in sorted(rows)]
+
+
+def _ranking_text(learning: dict | None, settings, t: Words) -> str:
+    """What ranked the month, in one sentence for the top of the method page."""
+    if learning and learning.get("used"):
+        w = learning["weights"]
+        return t.method_blend_text.format(detector=f"{w['unsupervised']:.0%}", learned=f"{w['learned']:.0%}",
+                                          confirmed=learning["positives"], dismissed=learning["negatives"],
+                                          half=f"{settings.learn_half_weight:g}",
+                                          explore=f"{settings.explore_share:.0%}")
+    return t.method_no_blend_text.format(min_confirmed=settings.learn_min_confirmed,
+                                         months=settings.learn_months)
 
 
 def _learning(learning: dict | None, t: Words) -> list[dict]:

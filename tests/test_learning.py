@@ -186,6 +186,10 @@ def test_the_report_and_the_csv_mark_exploration_cases(decided, tmp_path):
         rows = [r for r in index.split('<tr class="case">')[1:] if any(c in r for c in explored)]
         assert len(rows) == len(explored) and all('class="kind-explore"' in r and word in r for r in rows)
         assert 'id="explore-note"' in index
+        learned_word = "学习模型" if lang == "zh" else "learned model"
+        assert f'<span class="note source-learned">{learned_word}</span>' in index  # a reason the learned model gave
+        confirmed = [c for c in report.cases if c.disposition == "confirmed"]
+        assert confirmed and all(r.source in ("learned", "detector") for c in confirmed for r in c.reasons)
         csv_rows = pd.read_csv(write_flagged_csv(report, tmp_path / f"{lang}.csv"), dtype=str)
         assert set(csv_rows.loc[csv_rows["kind"] == "explore", "case_id"]) == explored
 
