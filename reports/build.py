@@ -173,8 +173,8 @@ def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, s
 
     cases_df = load_cases(con, as_of)
     sample_df = load_sample(con, as_of)
-    scores = con.execute("select manager_id, branch_id, tier, risk_score, raw_score, flagged, reasons from scores "
-                         "where month = ?", [as_of]).df()
+    # select *: a warehouse scored before learned_score existed still reports (no blend then)
+    scores = con.execute("select * from scores where month = ?", [as_of]).df()
     managers = con.execute("select manager_id, manager_name from stg_managers").df()
 
     # sample managers get a page like flagged ones: an analyst decides them on the same evidence
@@ -316,15 +316,18 @@ def _page(ctx: _Reported, case: Case) -> ManagerPage:
 
 def _distribution(scores: pd.DataFrame, cases_df: pd.DataFrame, t: Words) -> Markup:
     """The detector's raw score of every manager (log scale), the cases marked and the alert line
-    at the lowest case's raw score; months scored before raw scores were kept: the risk score."""
+    at the lowest case's raw score; months scored before raw scores were kept: the risk score.
+    A month ranked by the blend with a learned model has no line: its cases are the top of the
+    blended rank, not of this score (the marks show where they fall on it)."""
     raw = scores["raw_score"]
     if raw.isna().all():
         threshold = float(cases_df["risk_score"].min()) if len(cases_df) else None
         return charts.score_histogram(list(scores["risk_score"]), threshold, t.distribution, t.risk_axis,
                                       t.managers_axis, t.threshold)
     of_cases = [float(v) for v in scores.loc[scores["manager_id"].isin(cases_df["manager_id"]), "raw_score"]]
+    blended = "learned_score" in scores and scores["learned_score"].notna().any()
     return charts.raw_score_distribution([float(v) for v in raw.fillna(0.0)], of_cases,
-                                         min(of_cases) if of_cases else None, t.raw_distribution,
+                                         min(of_cases) if of_cases and not blended else None, t.raw_distribution,
                                          t.raw_axis, t.managers_axis_log, t.threshold, t.case)
 
 

@@ -186,6 +186,8 @@ def test_the_report_and_the_csv_mark_exploration_cases(decided, tmp_path):
         rows = [r for r in index.split('<tr class="case">')[1:] if any(c in r for c in explored)]
         assert len(rows) == len(explored) and all('class="kind-explore"' in r and word in r for r in rows)
         assert 'id="explore-note"' in index
+        from reports.i18n import words
+        assert words(lang).threshold not in index  # no detector threshold line under a blended ranking
         learned_word = "学习模型" if lang == "zh" else "learned model"
         assert f'<span class="note source-learned">{learned_word}</span>' in index  # a reason the learned model gave
         confirmed = [c for c in report.cases if c.disposition == "confirmed"]
