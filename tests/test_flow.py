@@ -170,23 +170,29 @@ def test_a_second_run_on_a_busy_warehouse_stops_at_once(prefect_api, tmp_path):
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_a_run_killed_half_way_leaves_nothing_partial_and_the_next_run_succeeds(prefect_api, tmp_path):
-    warehouse, out = tmp_path / "w.duckdb", tmp_path / "runs"
+def _kill_run_when(prefect_api: str, warehouse: Path, out: Path, poll: float, ready) -> None:
+    """Start `feidan run` in its own process group and SIGKILL it as soon as ready() holds."""
     env = {**os.environ, "PREFECT_API_URL": prefect_api}
     run = subprocess.Popen(
         [str(Path(sys.executable).with_name("feidan")), "run", "--input", str(SAMPLE_BUNDLE), "--db", str(warehouse),
          "--out", str(out)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     try:
-        # the run folder is staged once scoring starts: kill the run there
-        while not (out.is_dir() and any(p.name.startswith(".staging-") for p in out.iterdir())):
+        while not ready():
             assert run.poll() is None, "the run ended before it could be killed"
-            time.sleep(0.02)
+            time.sleep(poll)
         os.killpg(run.pid, signal.SIGKILL)
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
         run.wait()
+
+
+def test_a_run_killed_half_way_leaves_nothing_partial_and_the_next_run_succeeds(prefect_api, tmp_path):
+    warehouse, out = tmp_path / "w.duckdb", tmp_path / "runs"
+    # the run folder is staged once scoring starts: kill the run there
+    _kill_run_when(prefect_api, warehouse, out, 0.02,
+                   lambda: out.is_dir() and any(p.name.startswith(".staging-") for p in out.iterdir()))
     assert [p.name for p in out.iterdir() if not p.name.startswith(".staging-")] == []
     assert not list(out.rglob("flagged_cases.csv")) and not list(out.rglob("index.html"))
 
@@ -234,22 +240,9 @@ def test_masked_and_unmasked_runs_never_share_a_folder_and_latest_stays_masked(p
 
 def test_a_run_killed_just_after_publishing_leaves_a_ledger_that_says_what_was_published(prefect_api, tmp_path):
     warehouse, out = tmp_path / "w.duckdb", tmp_path / "runs"
-    env = {**os.environ, "PREFECT_API_URL": prefect_api}
-    run = subprocess.Popen(
-        [str(Path(sys.executable).with_name("feidan")), "run", "--input", str(SAMPLE_BUNDLE), "--db", str(warehouse),
-         "--out", str(out)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
-    try:
-        def published():
-            return [p for p in out.iterdir() if not p.name.startswith(".")] if out.is_dir() else []
-        while not published():  # the run folder is in place: kill the run now
-            assert run.poll() is None, "the run ended before it could be killed"
-            time.sleep(0.005)
-        os.killpg(run.pid, signal.SIGKILL)
-    finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
-        run.wait()
+    # the run folder is in place: kill the run now
+    _kill_run_when(prefect_api, warehouse, out, 0.005,
+                   lambda: out.is_dir() and any(not p.name.startswith(".") for p in out.iterdir()))
     folder = next(p for p in out.iterdir() if not p.name.startswith(".") and p.name != "latest")
     assert (folder / "index.html").exists()
     killed = _runs(warehouse).iloc[0]
