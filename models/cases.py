@@ -105,8 +105,6 @@ def explore_places(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, ref
     budget (rounded down) when a learned model ranked the month, none otherwise (the
     unsupervised run has no second opinion to disagree with) and none under a minimum risk
     score (a threshold promises "at least this suspicious")."""
-    # scores written before exploration existed (an old warehouse) lack the column
-    con.execute("alter table scores add column if not exists explore_priority double")
     share = settings.explore_share if settings is not None else 0.0
     if not refill or share <= 0:
         return 0

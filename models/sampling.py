@@ -141,6 +141,11 @@ def case_id(month: dt.date, manager_id: str) -> str:
 
 # --- the warehouse ---------------------------------------------------------------------------
 
+def below_the_line(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
+    """The month's managers below the alert line (the sample's population), in rank order."""
+    return con.execute(_sql("sample_population.sql"), {"as_of": as_of.replace(day=1)}).df()
+
+
 def draw_sample(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> pd.DataFrame:
     """Replace the month's sample with a new draw (none when settings.sample_enabled is off) and
     return it. Runs inside the caller's transaction, after the month's cases are decided:
@@ -149,7 +154,7 @@ def draw_sample(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> pd.
     con.execute("delete from sample_cases where month = ?", [as_of])
     if not settings.sample_enabled:
         return pd.DataFrame(columns=COLUMNS)
-    population = con.execute(_sql("sample_population.sql"), {"as_of": as_of}).df()
+    population = below_the_line(con, as_of)
     frame = pick(population, as_of, settings)
     if len(frame):
         con.register("_sample", frame)

@@ -190,14 +190,13 @@ def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_di
               "family_power": settings.family_power,
               "score_window_months": settings.score_window_months, "as_of": f"{as_of:%Y-%m}"}
     data_hash = hashlib.sha256(X.tobytes() + "\n".join(ids).encode()).hexdigest()
-    model_id = hashlib.sha256((json.dumps(params, sort_keys=True) + data_hash).encode()).hexdigest()[:12]
     model = build_model(settings.detector, settings.seed, settings.family_power).fit(X)
     members = model.member_scores(X)  # once: the risk score and the raw score both come from it
     unsupervised, raw = model.risk(members), np.round(model.raw(members), 6)
     blend, learning = learn(con, as_of, settings, ids, X, unsupervised)
     if blend is not None:  # the decisions it learned from make it another model
         params["learning"] = {k: learning[k] for k in ("fingerprint", "C", "unlabelled_weight", "half_weight")}
-        model_id = hashlib.sha256((json.dumps(params, sort_keys=True) + data_hash).encode()).hexdigest()[:12]
+    model_id = hashlib.sha256((json.dumps(params, sort_keys=True) + data_hash).encode()).hexdigest()[:12]
     risk = unsupervised if blend is None else blend.risk
     contrib = learned = None
     if explain:
@@ -226,11 +225,9 @@ def score_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, out_di
                    "explore_priority"]].reset_index(drop=True)
     _write_scores(con, frame, as_of)
     if out_dir is not None:
-        rule = {"min_score": min_score} if min_score is not None else {"budget": k}
-        card = record_model_card(con, as_of, settings, model_id, {**params, "alert_rule": rule},
-                                 learning=learning)
-        _write_artefacts(out_dir, (model, blend), {**params, "alert_rule": rule}, data_hash, model_id, frame,
-                         learning, card)
+        ruled = {**params, "alert_rule": {"min_score": min_score} if min_score is not None else {"budget": k}}
+        card = record_model_card(con, as_of, settings, model_id, ruled, learning=learning)
+        _write_artefacts(out_dir, (model, blend), ruled, data_hash, model_id, frame, learning, card)
     return ScoreResult(as_of, model_id, frame, k, out_dir, params, learning)
 
 
@@ -242,10 +239,14 @@ def learn(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, ids: list[st
         return None, {"used": False, "why_not": "switched_off"}
     ensure_case_tables(con)
     rows = load_training_rows(con, as_of, settings.learn_months)
-    confirmed, dismissed = int(rows["y"].sum()), int(len(rows) - rows["y"].sum())
-    if confirmed < settings.learn_min_confirmed:
+
+    def too_few(confirmed: int, dismissed: int) -> tuple[None, dict]:
         return None, {"used": False, "why_not": "too_few_confirmed", "positives": confirmed,
                       "negatives": dismissed, "min_confirmed": settings.learn_min_confirmed}
+
+    confirmed = int(rows["y"].sum())
+    if confirmed < settings.learn_min_confirmed:
+        return too_few(confirmed, len(rows) - confirmed)
 
     def profile(month: dt.date, managers: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
         """The labelled managers' inputs in their month and the detector's verdict on them
@@ -259,14 +260,13 @@ def learn(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings, ids: list[st
                                .fit(month_x).decision_function(month_x), index=month_ids)
         verdict = pd.Series(surprise(stored.to_numpy(dtype=float)), index=stored.index)
         month_ids, month_x = to_matrix(load_inputs(con, month, settings.score_window_months, managers))
-        known = verdict.reindex(month_ids).notna().to_numpy()
-        return [m for m, k in zip(month_ids, known, strict=True) if k], month_x[known], \
-            verdict.reindex(month_ids).to_numpy()[known]
+        theirs = verdict.reindex(month_ids).to_numpy()
+        known = ~np.isnan(theirs)
+        return [m for m, k in zip(month_ids, known, strict=True) if k], month_x[known], theirs[known]
 
     training = training_set(rows, profile)
     if training.positives < settings.learn_min_confirmed:  # their months have no scores left
-        return None, {"used": False, "why_not": "too_few_confirmed", "positives": training.positives,
-                      "negatives": training.negatives, "min_confirmed": settings.learn_min_confirmed}
+        return too_few(training.positives, training.negatives)
     blend = learned_blend(ids, X, unsupervised, training, settings)
     return blend, {**blend.record, "fingerprint": training.fingerprint(), "half_weight": settings.learn_half_weight,
                    "training_months": [f"{m:%Y-%m}" for m in sorted(set(training.rows["month"]))],

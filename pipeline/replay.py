@@ -23,7 +23,7 @@ import pandas as pd
 from sklearn.metrics import average_precision_score
 
 from models.cases import assign_cases
-from models.sampling import load_sample, miss_rate
+from models.sampling import below_the_line, load_sample, miss_rate
 from models.scoring import score_month
 from pipeline.feedback import import_feedback
 
@@ -67,7 +67,7 @@ def replay(con: duckdb.DuckDBPyConnection, labels: pd.DataFrame, settings, round
             cases = assign_cases(con, month, settings)
             decided_before = _decided(con)
             out.append(_measure(r, month, result, cases.cases, planted, subtle, decided_before))
-            sample = _draw_sample(con, month, settings)
+            sample = _month_sample(con, month, settings)
             out[-1].sample = _sample_truth(con, month, sample, planted) if sample is not None else {}
             out[-1].decided = _oracle(con, month, planted, folder / f"decisions-{month:%Y-%m}.csv", settings)
             if sample is not None:
@@ -129,16 +129,14 @@ def _oracle(con: duckdb.DuckDBPyConnection, month: dt.date, planted: set, path: 
     return import_feedback(con, path, settings).rows
 
 
-def _draw_sample(con, month: dt.date, settings) -> pd.DataFrame | None:
+def _month_sample(con, month: dt.date, settings) -> pd.DataFrame | None:
     """The month's below-the-line sample (drawn with its cases), None when sampling is off."""
     return load_sample(con, month) if settings.sample_enabled else None
 
 
 def _sample_truth(con, month: dt.date, sample: pd.DataFrame, planted: set) -> dict:
-    below = con.execute("""select manager_id from scores where month = $month
-                           and manager_id not in (select manager_id from case_months where month = $month)""",
-                        {"month": month}).fetchall()
-    below = [m for (m,) in below]
+    """The true miss rate of the population the sample was drawn from."""
+    below = list(below_the_line(con, month)["manager_id"])
     return {"sampled": len(sample), "population": len(below),
             "true_miss_rate": round(sum(m in planted for m in below) / len(below), 6) if below else None}
 

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from models.cases import assign_cases, ensure_case_tables, past_outcomes
+from models.scoring import ensure_scores_table
 from reports.publish import clean_staging, new_staging, publish_run, run_id_for
 
 OCT, NOV, DEC = dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 12, 1)
@@ -15,9 +16,7 @@ OCT, NOV, DEC = dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 12, 1)
 
 def _scores(con, month, ranking, k):
     """ranking: manager ids best first; the top k are flagged (what scoring writes)."""
-    con.execute("""create table if not exists scores (manager_id varchar, month date, branch_id varchar,
-                   tier varchar, risk_score double, rank integer, flagged boolean, reasons json,
-                   model_id varchar)""")
+    ensure_scores_table(con)  # the real schema
     con.execute("delete from scores where month = ?", [month])
     for i, m in enumerate(ranking):
         con.execute("""insert into scores (manager_id, month, branch_id, tier, risk_score, rank, flagged, reasons,

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from models.cases import assign_cases, load_cases
+from models.scoring import ensure_scores_table
 from pipeline.cli import app
 from pipeline.settings import Settings
 from pipeline.warehouse import connect
@@ -21,16 +22,18 @@ from pipeline.warehouse import connect
 OCT = dt.date(2026, 10, 1)
 runner = CliRunner()
 
+INSERT_SCORE = ("insert into scores (manager_id, month, branch_id, tier, risk_score, rank, flagged, reasons, "
+                "model_id) values (?, ?, 'B1', 'senior', ?, ?, ?, '[]', 'x')")
+
 
 @pytest.fixture
 def with_cases(tmp_path) -> Path:
     """A warehouse whose October has three cases (FD-202610-M1..M3)."""
     db = tmp_path / "w.duckdb"
     con = connect(Settings.load(warehouse=db))
-    con.execute("""create table scores (manager_id varchar, month date, branch_id varchar, tier varchar,
-                   risk_score double, rank integer, flagged boolean, reasons json, model_id varchar)""")
+    ensure_scores_table(con)  # the real schema
     for i, m in enumerate(["M1", "M2", "M3", "M4"]):
-        con.execute("insert into scores values (?, ?, 'B1', 'senior', ?, ?, ?, '[]', 'x')",
+        con.execute(INSERT_SCORE,
                     [m, OCT, 90.0 - i, i + 1, i < 3])
     assign_cases(con, OCT)
     con.close()
@@ -127,11 +130,10 @@ def test_a_below_the_line_sample_case_is_decided_like_a_flagged_one(tmp_path):
     db = tmp_path / "w.duckdb"
     settings = Settings.load(warehouse=db)
     con = connect(settings)
-    con.execute("""create table scores (manager_id varchar, month date, branch_id varchar, tier varchar,
-                   risk_score double, rank integer, flagged boolean, reasons json, model_id varchar)""")
+    ensure_scores_table(con)  # the real schema
     nov = dt.date(2026, 11, 1)
     for month in (OCT, nov):
-        con.executemany("insert into scores values (?, ?, 'B1', 'senior', ?, ?, ?, '[]', 'x')",
+        con.executemany(INSERT_SCORE,
                         [[f"M{i}", month, 90.0 - i, i + 1, i < 2] for i in range(8)])
     assign_cases(con, OCT, settings)
     sample = list(load_sample(con, OCT)["case_id"])

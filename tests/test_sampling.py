@@ -22,6 +22,7 @@ from models.sampling import (
     sample_size,
     stratified_estimate,
 )
+from models.scoring import ensure_scores_table
 from pipeline.settings import Settings
 
 SEP, OCT = dt.date(2026, 9, 1), dt.date(2026, 10, 1)
@@ -72,9 +73,7 @@ def test_bands_double_from_the_line_and_the_allocation_adds_up_to_n_within_the_c
 
 def _scores(con, month, n, flagged):
     """n managers M000.. ranked in id order; the first `flagged` are flagged (what scoring writes)."""
-    con.execute("""create table if not exists scores (manager_id varchar, month date, branch_id varchar,
-                   tier varchar, risk_score double, rank integer, flagged boolean, reasons json,
-                   model_id varchar)""")
+    ensure_scores_table(con)  # the real schema
     con.execute("delete from scores where month = ?", [month])
     con.executemany("""insert into scores (manager_id, month, branch_id, tier, risk_score, rank, flagged, reasons,
                                            model_id) values (?, ?, 'B1', 'senior', ?, ?, ?, '[]', 'x')""",
