@@ -37,6 +37,17 @@ def write_bundle(folder: Path, files: dict[str, str | bytes], base: bool = True)
     return folder
 
 
+def by_file(result, name):
+    """One file's accounting in an ingest result."""
+    return next(f for f in result.files if f.file == name)
+
+
+def accounting(f):
+    """A file's accounting, checked to add up: rows = loaded + quarantined + duplicates."""
+    assert f.rows == f.loaded + f.quarantined + f.duplicates, f
+    return (f.rows, f.loaded, f.quarantined, f.duplicates, f.status)
+
+
 def seeded_bank(root: Path, managers: int, months: int, seed: int):
     """A generated bank (Parquet) loaded into a real warehouse file with its features built:
     (connection, bundle folder, newest month)."""

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import BASE_FILES, write_bundle
+from conftest import BASE_FILES, accounting, by_file, write_bundle
 
 from pipeline.ingest import ingest_bundle
 
@@ -21,15 +21,6 @@ TRANSFER_HEADER = ("transfer_id,customer_id,transfer_at,amount,direction,"
 
 def load(con, folder, files, encoding="auto", base=True):
     return ingest_bundle(con, write_bundle(folder, files, base=base), encoding)
-
-
-def by_file(result, name):
-    return next(f for f in result.files if f.file == name)
-
-
-def accounting(f):
-    assert f.rows == f.loaded + f.quarantined + f.duplicates, f
-    return (f.rows, f.loaded, f.quarantined, f.duplicates, f.status)
 
 
 def quarantined(con, file):

@@ -9,21 +9,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import BASE_FILES, write_bundle
+from conftest import BASE_FILES, accounting, by_file, write_bundle
 
 from pipeline.ingest import ingest_bundle
 from pipeline.ingest.bundle import BundleError
 
 CUSTOMERS = "customer_id,customer_name,phone,birth_date,segment,opened_at,closed_at\n"
-
-
-def by_file(result, name):
-    return next(f for f in result.files if f.file == name)
-
-
-def accounting(f):
-    assert f.rows == f.loaded + f.quarantined + f.duplicates, f
-    return (f.rows, f.loaded, f.quarantined, f.duplicates, f.status)
 
 
 def others_loaded(result, but):

@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import BASE_FILES, write_bundle
+from conftest import BASE_FILES, accounting, by_file, write_bundle
 from flow_harness import SAMPLE_BUNDLE
 
 from pipeline.ingest import ingest_bundle
@@ -56,15 +56,6 @@ BAD_FILES = {
                                                     ).encode("utf-16-le"),
                                  "looks like UTF-16LE text without a byte-order mark"),
 }
-
-
-def by_file(result, name):
-    return next(f for f in result.files if f.file == name)
-
-
-def accounting(f):
-    assert f.rows == f.loaded + f.quarantined + f.duplicates, f
-    return (f.rows, f.loaded, f.quarantined, f.duplicates, f.status)
 
 
 def assert_base_loaded(con, result):
