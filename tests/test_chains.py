@@ -63,8 +63,9 @@ FILES = {
 def con(tmp_path_factory):
     import duckdb
 
-    con = duckdb.connect()
-    ingest_bundle(con, write_bundle(tmp_path_factory.mktemp("chains"), FILES, base=False))
+    folder = tmp_path_factory.mktemp("chains")
+    con = duckdb.connect(str(folder / "w.duckdb"))  # a file: dbt builds the features on it
+    ingest_bundle(con, write_bundle(folder / "b", FILES, base=False))
     build_features(con, OCT, Settings())
     yield con
     con.close()

@@ -100,7 +100,7 @@ def bank(tmp_path_factory):
     import duckdb
 
     folder = write_bundle(tmp_path_factory.mktemp("bank") / "b", ALL, base=False)
-    con = duckdb.connect()
+    con = duckdb.connect(str(folder.parent / "w.duckdb"))
     ingest_bundle(con, folder)
     result = build_features(con, OCT, Settings())
     yield con, result
@@ -221,7 +221,7 @@ def test_maturity_leakage_is_net_of_reinvestment_and_counts_elderly_customers(tm
                           "T1,C1,2025-10-14 10:00,150000,out,甲\nT2,C2,2025-09-10 10:00,60000,out,乙\n"
                           "T3,C3,2025-10-20 10:00,70000,out,丙\nT4,C4,2025-10-20 10:00,60000,out,丁\n"),
     }
-    con = duckdb.connect()
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))  # a file: dbt builds the features on it
     ingest_bundle(con, write_bundle(tmp_path / "b", files, base=False))
     build_features(con, OCT, Settings())
     assert value(con, "M1", "maturity_leakage_rate") == pytest.approx(2 / 3)
@@ -257,7 +257,7 @@ def test_missing_optional_table_makes_its_features_null_and_is_reported(tmp_path
     import duckdb
 
     files = {k: v for k, v in ALL.items() if k != "deals.csv"}
-    con = duckdb.connect()
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))  # a file: dbt builds the features on it
     ingest_bundle(con, write_bundle(tmp_path / "b", files, base=False))
     result = build_features(con, OCT, Settings())
     assert set(result.skipped) == {"maturity_leakage_rate", "unrecorded_sales_share", "late_stage_loss_rate",
@@ -274,7 +274,7 @@ def test_sample_bundle_builds_and_passes_the_data_checks(tmp_path):
 
     import duckdb
 
-    con = duckdb.connect()
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
     ingest_bundle(con, Path(__file__).resolve().parents[1] / "data" / "sample_bundle")
     result = build_features(con, dt.date(2026, 10, 1), Settings())
     assert result.failed_checks == {}
@@ -315,7 +315,7 @@ def test_midnight_and_month_boundaries(tmp_path):
                          "K3,M1,C1,2025-09-30 12:00,phone\nK4,M1,C1,2025-10-09 09:00,phone\n"),
         "balances.csv": "customer_id,month,aum\nC1,2025-09,1000\nC2,2025-09,1000\nC3,2025-09,1000\n",
     }
-    con = duckdb.connect()
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))  # a file: dbt builds the features on it
     ingest_bundle(con, write_bundle(tmp_path / "b", files, base=False))
     build_features(con, OCT, Settings())
     assert value(con, "M1", "offhours_contact_share", dt.date(2025, 9, 1)) == pytest.approx(1 / 2)

@@ -3,15 +3,15 @@
 -- customers among the lost (8).
 -- The months from $since on (features/build.py keeps the earlier ones).
 with manager_months as (
-    select * from int_manager_month where month >= $since::date
+    select * from {{ ref('int_manager_month') }} where month >= {{ p('since') }}::date
 ),
 
 book as (
-    select * from int_book_month where month >= $since::date
+    select * from {{ ref('int_book_month') }} where month >= {{ p('since') }}::date
 ),
 
 losses as (
-    select * from int_customer_loss
+    select * from {{ ref('int_customer_loss') }}
 ),
 
 lost_from_book as (
@@ -22,7 +22,7 @@ lost_from_book as (
     join losses l
       on l.customer_id = b.customer_id
      and l.lost_on between b.month and last_day(b.month)
-    left join stg_customers c on c.customer_id = b.customer_id
+    left join {{ source('warehouse', 'stg_customers') }} c on c.customer_id = b.customer_id
 ),
 
 -- a lost customer "went dark" when nobody logged a contact in the days before the loss
@@ -30,9 +30,9 @@ dark as (
     select x.manager_id, x.month, x.customer_id
     from lost_from_book x
     where not exists (
-        select 1 from stg_contacts k
+        select 1 from {{ source('warehouse', 'stg_contacts') }} k
         where k.customer_id = x.customer_id
-          and k.contact_at::date between x.lost_on - $dark_days::integer and x.lost_on
+          and k.contact_at::date between x.lost_on - {{ p('dark_days') }}::integer and x.lost_on
     )
 ),
 
@@ -51,7 +51,7 @@ loss_stats as (
         manager_id,
         month,
         count(*) as lost_customers,
-        count(*) filter (where age >= $elderly_age::integer) as elderly_lost,
+        count(*) filter (where age >= {{ p('elderly_age') }}::integer) as elderly_lost,
         sum(start_aum) as lost_aum
     from lost_from_book
     group by all
@@ -66,11 +66,11 @@ dark_stats as (
 -- reassigned away: the manager's spell ended while the customer stayed with the bank
 reassigned_away as (
     select s.manager_id, s.customer_id, s.end_date as moved_on
-    from stg_assignments s
+    from {{ source('warehouse', 'stg_assignments') }} s
     left join losses l using (customer_id)
     where s.end_date is not null
       and (l.lost_on is null or l.lost_on > s.end_date)
-      and exists (select 1 from stg_assignments n
+      and exists (select 1 from {{ source('warehouse', 'stg_assignments') }} n
                   where n.customer_id = s.customer_id and n.manager_id <> s.manager_id
                     and n.start_date between s.end_date - 7 and s.end_date + 7)
 ),
@@ -79,22 +79,22 @@ reassign_stats as (
     select
         mm.manager_id,
         mm.month,
-        count(*) filter (where r.moved_on > mm.month_end - $reassign_loss_days::integer) as moved_recently,
+        count(*) filter (where r.moved_on > mm.month_end - {{ p('reassign_loss_days') }}::integer) as moved_recently,
         count(*) filter (where l.lost_on between mm.month and mm.month_end
-                           and l.lost_on <= r.moved_on + $reassign_loss_days::integer) as lost_after_move
+                           and l.lost_on <= r.moved_on + {{ p('reassign_loss_days') }}::integer) as lost_after_move
     from manager_months mm
     join reassigned_away r
       on r.manager_id = mm.manager_id
      and r.moved_on <= mm.month_end
-     and r.moved_on > mm.month_end - $reassign_loss_days::integer
+     and r.moved_on > mm.month_end - {{ p('reassign_loss_days') }}::integer
     left join losses l on l.customer_id = r.customer_id
     group by all
 ),
 
 -- churn in the window before an exit: the book held at the window's start, lost before the exit
 exit_windows as (
-    select manager_id, exit_date, exit_date - $exit_window_days::integer as window_start
-    from stg_managers
+    select manager_id, exit_date, exit_date - {{ p('exit_window_days') }}::integer as window_start
+    from {{ source('warehouse', 'stg_managers') }}
     where exit_date is not null
 ),
 
@@ -105,7 +105,7 @@ exit_stats as (
         count(distinct s.customer_id) filter (
             where l.lost_on between e.window_start and e.exit_date) as exit_lost
     from exit_windows e
-    join stg_assignments s
+    join {{ source('warehouse', 'stg_assignments') }} s
       on s.manager_id = e.manager_id
      and s.start_date <= e.window_start
      and (s.end_date is null or s.end_date > e.window_start)
@@ -130,7 +130,7 @@ final as (
         rs.lost_after_move / nullif(rs.moved_recently, 0) as reassign_loss_rate,
         -- shown in the months that overlap the window before the exit
         case when mm.exit_date is not null
-              and mm.month_end >= mm.exit_date - $exit_window_days::integer
+              and mm.month_end >= mm.exit_date - {{ p('exit_window_days') }}::integer
              then coalesce(es.exit_lost, 0) / nullif(es.exit_book, 0) end as exit_window_churn_rate
     from manager_months mm
     left join book_stats bs using (manager_id, month)

@@ -3,18 +3,18 @@
 -- days count as workdays, from ref_calendar) and the 90th-percentile logging lag.
 -- The months from $since on (features/build.py keeps the earlier ones).
 with contacts as (
-    select * from stg_contacts where contact_at >= $since::date
+    select * from {{ source('warehouse', 'stg_contacts') }} where contact_at >= {{ p('since') }}::date
 ),
 
 calendar as (
-    select * from ref_calendar
+    select * from {{ source('warehouse', 'ref_calendar') }}
 ),
 
 classified as (
     select
         k.manager_id,
         date_trunc('month', k.contact_at)::date as month,
-        off_hours(k.contact_at, cal.is_workday, $business_start, $business_end) as off_hours,
+        off_hours(k.contact_at, cal.is_workday, {{ p('business_start') }}, {{ p('business_end') }}) as off_hours,
         greatest(epoch(k.logged_at - k.contact_at), 0) / 86400.0 as lag_days
     from contacts k
     left join calendar cal on cal.day = k.contact_at::date

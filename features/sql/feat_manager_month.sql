@@ -4,13 +4,13 @@
 -- The months from the variable feature_since on (features/build.py sets it and keeps the
 -- earlier months): a PIVOT statement cannot take parameters.
 with wide as (
-    select * from int_feature_values where month >= getvariable('feature_since')
+    select * from {{ ref('int_feature_values') }} where month >= {{ p('since') }}::date
 ),
 
 -- PIVOT reads the table directly (it cannot pivot a CTE inside create-table-as)
 z as (
-    pivot (select manager_id, month, feature, peer_z, self_z from feat_feature_scores
-           where month >= getvariable('feature_since'))
+    pivot (select manager_id, month, feature, peer_z, self_z from {{ ref('feat_feature_scores') }}
+           where month >= {{ p('since') }}::date)
     on feature using first(peer_z) as peer_z, first(self_z) as self_z
     group by manager_id, month
 ),

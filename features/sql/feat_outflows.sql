@@ -4,14 +4,14 @@
 -- An outflow belongs to the manager who owned the customer on the day it left.
 -- The months from $since on (features/build.py keeps the earlier ones).
 with months as (
-    select * from int_months where month >= $since::date
+    select * from {{ ref('int_months') }} where month >= {{ p('since') }}::date
 ),
 
 outflows as (
     select *
-    from int_outflows
+    from {{ ref('int_outflows') }}
     -- the first month's shared-counterparty window starts this many months before it
-    where transfer_at >= $since::date - to_months($shared_counterparty_months::integer - 1)
+    where transfer_at >= {{ p('since') }}::date - to_months({{ p('shared_counterparty_months') }}::integer - 1)
 ),
 
 -- households per counterparty over the month and the ($shared_counterparty_months - 1) before:
@@ -21,7 +21,7 @@ shared as (
     select mo.month, o.manager_id, o.counterparty, count(distinct o.household_id) as customers
     from months mo
     join outflows o
-      on o.month > mo.month - to_months($shared_counterparty_months::integer)
+      on o.month > mo.month - to_months({{ p('shared_counterparty_months') }}::integer)
      and o.month <= mo.month
     where not o.own_account
     group by all
@@ -34,7 +34,7 @@ counterparty_reach as (
     select mo.month, o.counterparty, count(distinct o.customer_id) as all_customers
     from months mo
     join outflows o
-      on o.month > mo.month - to_months($shared_counterparty_months::integer)
+      on o.month > mo.month - to_months({{ p('shared_counterparty_months') }}::integer)
      and o.month <= mo.month
     group by all
 ),
@@ -55,14 +55,14 @@ elderly_stats as (
     select
         manager_id,
         month,
-        sum(amount) filter (where age >= $elderly_age::integer) / nullif(sum(amount), 0) as elderly_outflow_share,
+        sum(amount) filter (where age >= {{ p('elderly_age') }}::integer) / nullif(sum(amount), 0) as elderly_outflow_share,
         count(*) as outflows
     from outflows
     group by all
 ),
 
 matured as (
-    select * from int_matured_deals where month >= $since::date
+    select * from {{ ref('int_matured_deals') }} where month >= {{ p('since') }}::date
 ),
 
 leakage as (
@@ -71,7 +71,7 @@ leakage as (
         month,
         count(*) as matured_deals,
         count(*) filter (where leaked) as leaked_deals,
-        count(*) filter (where leaked and age >= $elderly_age::integer) as elderly_leaked_deals
+        count(*) filter (where leaked and age >= {{ p('elderly_age') }}::integer) as elderly_leaked_deals
     from matured
     group by all
 ),
@@ -98,7 +98,7 @@ final as (
     left join shared_stats s using (manager_id, month)
     left join leakage l using (manager_id, month)
     left join elderly_stats e using (manager_id, month)
-    where k.month >= $since::date
+    where k.month >= {{ p('since') }}::date
 )
 
 select * from final

@@ -6,9 +6,9 @@ with deals as (
     select
         *,
         date_trunc('month', coalesce(closed_at, created_at))::date as month
-    from stg_deals
+    from {{ source('warehouse', 'stg_deals') }}
     where status in ('won', 'lost', 'cancelled')
-      and coalesce(closed_at, created_at) >= $since::date
+      and coalesce(closed_at, created_at) >= {{ p('since') }}::date
 ),
 
 final as (

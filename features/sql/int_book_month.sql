@@ -2,17 +2,17 @@
 -- manager's at month start (open, not yet lost), with the previous month-end AUM.
 -- The months from $since on (features/build.py keeps the earlier ones).
 with spells as (
-    select * from stg_assignments
+    select * from {{ source('warehouse', 'stg_assignments') }}
 ),
 
 months as (
-    select * from int_months where month >= $since::date
+    select * from {{ ref('int_months') }} where month >= {{ p('since') }}::date
 ),
 
 customers as (
     select c.customer_id, c.opened_at, l.lost_on
-    from stg_customers c
-    left join int_customer_loss l using (customer_id)
+    from {{ source('warehouse', 'stg_customers') }} c
+    left join {{ ref('int_customer_loss') }} l using (customer_id)
 ),
 
 owned as (
@@ -32,7 +32,7 @@ final as (
         o.*,
         coalesce(b.aum, 0) as start_aum
     from owned o
-    left join stg_balances b
+    left join {{ source('warehouse', 'stg_balances') }} b
       on b.customer_id = o.customer_id
      and b.month = o.month - interval 1 month
 )

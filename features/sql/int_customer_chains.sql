@@ -18,19 +18,19 @@
 -- links = 1 + the three flags: 4 is a complete chain, 3 a chain with one link missing.
 -- The months from $since on (features/build.py keeps the earlier ones).
 with outflows as (
-    select * from int_outflows
+    select * from {{ ref('int_outflows') }}
 ),
 
 balances as (
-    select customer_id, month, aum from stg_balances
+    select customer_id, month, aum from {{ source('warehouse', 'stg_balances') }}
 ),
 
 matured as (
     select
         customer_id, manager_id, maturity_date as event_on, 'maturity' as event,
         moved_out - reinvested as amount
-    from int_matured_deals
-    where leaked and month >= $since::date
+    from {{ ref('int_matured_deals') }}
+    where leaked and month >= {{ p('since') }}::date
 ),
 
 large_outflows as (
@@ -39,8 +39,8 @@ large_outflows as (
     from outflows o
     left join balances b on b.customer_id = o.customer_id and b.month = o.month - interval 1 month
     where not o.explained
-      and o.amount >= $churn_min_balance
-      and o.amount >= $chain_outflow_share * b.aum  -- no month-end balance: no measure, no event
+      and o.amount >= {{ p('churn_min_balance') }}
+      and o.amount >= {{ p('chain_outflow_share') }} * b.aum  -- no month-end balance: no measure, no event
 ),
 
 -- one money event per customer and day (a maturity and its outflow are one event)
@@ -54,21 +54,21 @@ events as (
 ),
 
 calendar as (
-    select * from ref_calendar
+    select * from {{ source('warehouse', 'ref_calendar') }}
 ),
 
 contact_signs as (
     select
         e.customer_id, e.event_on,
         count(k.contact_id) as contacts,
-        count(k.contact_id) filter (where off_hours(k.contact_at, cal.is_workday, $business_start, $business_end))
+        count(k.contact_id) filter (where off_hours(k.contact_at, cal.is_workday, {{ p('business_start') }}, {{ p('business_end') }}))
             as offhours_contacts,
-        count(k.contact_id) filter (where k.logged_at >= k.contact_at + to_days($late_log_days::integer))
+        count(k.contact_id) filter (where k.logged_at >= k.contact_at + to_days({{ p('late_log_days') }}::integer))
             as late_logged
     from events e
-    left join stg_contacts k
+    left join {{ source('warehouse', 'stg_contacts') }} k
       on k.customer_id = e.customer_id
-     and k.contact_at::date between e.event_on - $dark_days::integer and e.event_on
+     and k.contact_at::date between e.event_on - {{ p('dark_days') }}::integer and e.event_on
     left join calendar cal on cal.day = k.contact_at::date
     group by all
 ),
@@ -81,7 +81,7 @@ destinations as (
     from events e
     join outflows o
       on o.customer_id = e.customer_id
-     and o.transfer_at::date between e.event_on and e.event_on + $maturity_window_days::integer
+     and o.transfer_at::date between e.event_on and e.event_on + {{ p('maturity_window_days') }}::integer
     where o.suspicious_payee
     group by all
 ),
@@ -89,9 +89,9 @@ destinations as (
 losses as (
     select e.customer_id, e.event_on, l.lost_on
     from events e
-    join int_customer_loss l
+    join {{ ref('int_customer_loss') }} l
       on l.customer_id = e.customer_id
-     and l.lost_on between e.event_on - 30 and e.event_on + $reassign_loss_days::integer
+     and l.lost_on between e.event_on - 30 and e.event_on + {{ p('reassign_loss_days') }}::integer
 ),
 
 linked as (
@@ -121,7 +121,7 @@ final as (
         *,
         1 + off_system::integer + destination::integer + (lost_on is not null)::integer as links
     from linked
-    where month >= $since::date
+    where month >= {{ p('since') }}::date
 )
 
 select * from final

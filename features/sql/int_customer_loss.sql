@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- int_customer_loss: one row per lost customer_id (the first loss): the account was closed,
 -- or month-end AUM fell below $churn_aum_ratio of the previous month-end from at least
 -- $churn_min_balance. prev_aum is the month-end balance before the loss.
@@ -8,15 +9,15 @@ with balances as (
         aum,
         lag(aum) over (partition by customer_id order by month) as prev_aum,
         lag(month) over (partition by customer_id order by month) as prev_month
-    from stg_balances
+    from {{ source('warehouse', 'stg_balances') }}
 ),
 
 drained as (
     select customer_id, month, prev_aum
     from balances
     where prev_month = month - interval 1 month
-      and prev_aum >= $churn_min_balance
-      and aum < $churn_aum_ratio * prev_aum
+      and prev_aum >= {{ p('churn_min_balance') }}
+      and aum < {{ p('churn_aum_ratio') }} * prev_aum
 ),
 
 -- the day the money left: the largest outflow of that month, else the month end
@@ -28,7 +29,7 @@ drained_on as (
         'moved out' as how,
         any_value(d.prev_aum) as prev_aum
     from drained d
-    left join stg_transfers t
+    left join {{ source('warehouse', 'stg_transfers') }} t
       on t.customer_id = d.customer_id
      and t.direction = 'out'
      and date_trunc('month', t.transfer_at) = d.month
@@ -41,8 +42,8 @@ closed as (
         c.closed_at as lost_on,
         'closed' as how,
         b.aum as prev_aum
-    from stg_customers c
-    left join stg_balances b
+    from {{ source('warehouse', 'stg_customers') }} c
+    left join {{ source('warehouse', 'stg_balances') }} b
       on b.customer_id = c.customer_id
      and b.month = date_trunc('month', c.closed_at) - interval 1 month
     where c.closed_at is not null
