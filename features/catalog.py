@@ -7,6 +7,7 @@ column. Every feature here is suspicious when high.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 FAMILIES = {
@@ -43,12 +44,22 @@ class Feature:
     # events that another feature already covers as a pattern.
     scored: bool = True
 
+    def meaning(self, lang: str, settings) -> str:
+        """What the feature means, in "zh" or "en"; the thresholds it quotes ({elderly_age},
+        {churn_aum_ratio:.0%}…) are the settings the features were built with."""
+        return (self.meaning_zh if lang == "zh" else self.meaning_en).format_map(quoted_settings(settings))
+
+
+def quoted_settings(settings) -> dict:
+    """The settings as the catalogue's words quote them (times as HH:MM)."""
+    return {k: v.strftime("%H:%M") if isinstance(v, dt.time) else v for k, v in settings.model_dump().items()}
+
 
 CATALOG: tuple[Feature, ...] = (
     Feature("churn_rate", 1, "客户流失率", "Customer churn rate", "share",
-            "月初名下客户中当月流失（销户，或月末资产降至上月末的20%以下）的比例。",
+            "月初名下客户中当月流失（销户，或月末资产降至上月末的{churn_aum_ratio:.0%}以下）的比例。",
             "Share of the customers owned at month start who were lost in the month (account closed, "
-            "or month-end assets below 20% of the previous month-end).", ("balances",), min_scale=0.02),
+            "or month-end assets below {churn_aum_ratio:.0%} of the previous month-end).", ("balances",), min_scale=0.02),
     Feature("churned_aum_share", 1, "流失资产占比", "Share of book AUM lost", "share",
             "当月流失客户的上月末资产占名下客户上月末总资产的比例。",
             "Previous month-end assets of the customers lost in the month, as a share of the book's assets.",
@@ -58,21 +69,21 @@ CATALOG: tuple[Feature, ...] = (
             # scored, it put innocents above planted managers; the 3-month share stays scored)
             scored=False),
     Feature("reassign_loss_rate", 7, "调出后流失率", "Loss after reassignment away", "share",
-            "从该客户经理名下调出的客户中，调出后90天内流失的比例（计入原客户经理）。",
-            "Share of the customers reassigned away from the manager who were lost within 90 days "
+            "从该客户经理名下调出的客户中，调出后{reassign_loss_days}天内流失的比例（计入原客户经理）。",
+            "Share of the customers reassigned away from the manager who were lost within {reassign_loss_days} days "
             "(counted against the previous manager).", ("balances",), min_scale=0.03),
     Feature("exit_window_churn_rate", 7, "离职前流失率", "Churn before exit", "share",
-            "离职日前90天内名下客户的流失比例；未离职为空。",
-            "Share of the book lost in the 90 days before the manager's exit date; empty when no exit.",
+            "离职日前{exit_window_days}天内名下客户的流失比例；未离职为空。",
+            "Share of the book lost in the {exit_window_days} days before the manager's exit date; empty when no exit.",
             ("balances",), min_scale=0.02),
     Feature("offhours_contact_share", 4, "非工作时间联系占比", "Off-hours contact share", "share",
-            "联系记录中发生在工作时间之外、周末或法定节假日（调休上班日算工作日）的比例。",
-            "Share of logged contacts outside business hours, on weekends or public holidays "
+            "联系记录中发生在工作时间（{business_start}–{business_end}）之外、周末或法定节假日（调休上班日算工作日）的比例。",
+            "Share of logged contacts outside business hours ({business_start}–{business_end}), on weekends or public holidays "
             "(make-up working days count as workdays).", ("contacts",), min_scale=0.03),
     Feature("dark_lost_customers_3m", 4, "近3个月失联后流失客户数", "Customers lost after going dark, last 3 months",
             "count",
-            "近3个月（含当月）流失的名下客户中，流失前60天内没有任何联系记录的人数：联系先转到了系统外。",
-            "Customers lost in the month and the two before with no logged contact in the 60 days before "
+            "近3个月（含当月）流失的名下客户中，流失前{dark_days}天内没有任何联系记录的人数：联系先转到了系统外。",
+            "Customers lost in the month and the two before with no logged contact in the {dark_days} days before "
             "the loss: contact moved off the system first.",
             ("balances", "contacts"), min_scale=1.0),
     Feature("logging_lag_p90_days", 4, "补录延迟（90分位，天）", "Logging lag, 90th percentile (days)", "days",
@@ -95,8 +106,8 @@ CATALOG: tuple[Feature, ...] = (
             "this manager's: what a shell company or a private account looks like; popular counterparties "
             "do not count.", ("transfers",), min_scale=1.0),
     Feature("maturity_leakage_rate", 3, "到期资金流失率", "Maturity leakage rate", "share",
-            "当月到期的理财等定期产品中，30天内客户转出金额（扣除新购产品）达到到期金额一半的比例。",
-            "Share of won term products maturing in the month where, within 30 days, the customer moved out "
+            "当月到期的理财等定期产品中，{maturity_window_days}天内客户转出金额（扣除新购产品）达到到期金额一半的比例。",
+            "Share of won term products maturing in the month where, within {maturity_window_days} days, the customer moved out "
             "at least half the matured amount net of new products bought (a token renewal does not hide "
             "the money leaving).", ("deals", "transfers"), min_scale=0.2),
     Feature("phone_edits_by_manager", 5, "客户经理修改客户电话次数", "Customer phone edits by the manager",
@@ -124,9 +135,9 @@ CATALOG: tuple[Feature, ...] = (
             "Share of deals closed in the month that were lost or cancelled after reaching the proposal or "
             "negotiation stage.", ("deals",), min_scale=0.1),
     Feature("elderly_outflow_share", 8, "老年客户转出占比", "Outflow share from elderly customers", "share",
-            "当月名下客户转出金额中来自65岁及以上客户的比例。",
+            "当月名下客户转出金额中来自{elderly_age}岁及以上客户的比例。",
             "Share of the month's outflow amount from the manager's customers that came from customers "
-            "aged 65 or more.", ("transfers",), min_scale=0.2),
+            "aged {elderly_age} or more.", ("transfers",), min_scale=0.2),
     Feature("churn_rate_3m", 1, "近3个月客户流失率", "Customer churn, last 3 months", "share",
             "近3个月（含当月）流失的名下客户数占期间最大名下客户数的比例；分散在几周内的流失在单月不明显，三个月合计就清楚。",
             "Customers lost in the month and the two before, as a share of the largest book in that time: "
@@ -142,16 +153,16 @@ CATALOG: tuple[Feature, ...] = (
             "new products bought).", ("deals", "transfers"), min_scale=0.15),
     Feature("elderly_lost_customers_3m", 8, "近3个月流失的老年客户数", "Elderly customers lost, last 3 months",
             "count",
-            "近3个月（含当月）流失的名下客户中年满65岁的人数。飞单者多挑年长客户下手：流失集中在老年客户身上，比流失本身更说明问题。",
-            "Customers aged 65 or more lost from the book in the month and the two before. Diverters pick "
+            "近3个月（含当月）流失的名下客户中年满{elderly_age}岁的人数。飞单者多挑年长客户下手：流失集中在老年客户身上，比流失本身更说明问题。",
+            "Customers aged {elderly_age} or more lost from the book in the month and the two before. Diverters pick "
             "elderly customers: losses concentrated on them say more than the losses themselves.",
             ("balances",), min_scale=1.0),
     Feature("elderly_maturity_leaks_3m", 8, "近3个月老年客户到期资金流失笔数",
             "Elderly customers' maturities leaked, last 3 months", "count",
-            "近3个月到期的定期产品中，客户年满65岁、且到期后30天内转出（扣除新购产品）至少一半到期金额的笔数。"
+            "近3个月到期的定期产品中，客户年满{elderly_age}岁、且到期后{maturity_window_days}天内转出（扣除新购产品）至少一半到期金额的笔数。"
             "老年客户的到期资金被引向行外产品，是飞单最常见的形态。",
-            "Term products of customers aged 65 or more, maturing in the month and the two before, where at "
-            "least half the matured amount left within 30 days (net of new products bought): steering elderly "
+            "Term products of customers aged {elderly_age} or more, maturing in the month and the two before, where at "
+            "least half the matured amount left within {maturity_window_days} days (net of new products bought): steering elderly "
             "customers' maturing money to outside products is the commonest form of deal diversion.",
             ("deals", "transfers"), min_scale=1.0),
     Feature("unrecorded_sales_share_3m", 6, "近3个月未双录销售占比", "Sales without recording, last 3 months",
@@ -161,11 +172,11 @@ CATALOG: tuple[Feature, ...] = (
             "sales-recording (双录) id.", ("deals",), min_scale=0.08),
     Feature("chain_customers", 10, "当月证据链客户数", "Customers with an evidence chain, this month", "count",
             "当月发生资金事件（到期未续、或大额转出到无法解释的去向）的名下客户中，四个环节至少占三个的人数："
-            "联系转到系统外（事前60天无联系记录、非工作时间联系或补录）、资金流出、流向可疑收款方（员工申报的亲属，"
+            "联系转到系统外（事前{dark_days}天无联系记录、非工作时间联系或补录）、资金流出、流向可疑收款方（员工申报的亲属，"
             "或本人名下多个家庭共同付款的对手方）、客户流失。单个环节都有正常解释，同一客户身上环环相扣才说明问题。",
             "Customers with a money event in the month (a maturity not renewed, or a large outflow with no "
             "innocent explanation) whose trail has at least three of four links: contact moved off the system "
-            "(no logged contact in the 60 days before, off-hours contact or back-filled logging), money out, "
+            "(no logged contact in the {dark_days} days before, off-hours contact or back-filled logging), money out, "
             "to a suspicious payee (a relative the manager declared, or a payee that several households of the "
             "book pay), the customer lost. Each link alone has innocent explanations; together, on one "
             "customer, they tell one story.", ("transfers",), min_scale=1.0),

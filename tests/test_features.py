@@ -126,6 +126,27 @@ def test_every_feature_column_has_a_catalogue_entry_and_back(bank):
         assert f.label_zh and f.label_en and f.meaning_zh and f.meaning_en and f.unit in ("share", "count", "days", "amount")
 
 
+def test_words_that_quote_a_threshold_take_it_from_the_settings():
+    import re
+
+    changed = Settings(elderly_age=70, churn_aum_ratio=0.25, reassign_loss_days=120, maturity_window_days=45,
+                       dark_days=50, exit_window_days=80, business_start=dt.time(9, 0))
+    zh = {f.name: f.meaning("zh", changed) for f in CATALOG}
+    en = {f.name: f.meaning("en", changed) for f in CATALOG}
+    assert "70岁" in zh["elderly_outflow_share"] and "aged 70 or more" in en["elderly_lost_customers_3m"]
+    assert "25%" in zh["churn_rate"] and "below 25% of" in en["churn_rate"]
+    assert "120天" in zh["reassign_loss_rate"] and "45 days" in en["maturity_leakage_rate"]
+    assert "50天" in zh["dark_lost_customers_3m"] and "80 days" in en["exit_window_churn_rate"]
+    assert "09:00–18:30" in zh["offhours_contact_share"]
+    defaults = {f.name: f.meaning("en", Settings()) for f in CATALOG}
+    assert "aged 65 or more" in defaults["elderly_outflow_share"] and "within 90 days" in defaults["reassign_loss_rate"]
+    # no placeholder is left unfilled, and no settings-backed number is written into the words
+    for text in [*zh.values(), *en.values()]:
+        assert "{" not in text and "}" not in text
+    for f in CATALOG:
+        assert not re.search(r"\b(65|90)\b|20%", f.meaning_zh + f.meaning_en), f.name
+
+
 def test_offhours_share_follows_chinas_calendar_and_business_hours(bank):
     assert value(bank[0], "M1", "offhours_contact_share") == pytest.approx(3 / 5)
 

@@ -1,7 +1,7 @@
 -- feat_attrition: one row per manager_id × month (employed months): book size and the
 -- attrition features of families 1, 4 (going dark), 7 (exit, reassignment) and the elderly
 -- customers among the lost (8).
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with manager_months as (
     select * from {{ ref('int_manager_month') }} where month >= {{ p('since') }}::date
 ),

@@ -3,7 +3,7 @@
 -- to a suspicious payee, customer lost), in the month and over the month and the two
 -- before; those with all 4; the money that left in them; and customers who paid a relative
 -- the manager declared. A customer counts once per window, with the best chain.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with months as (
     select * from {{ ref('int_months') }} where month >= {{ p('since') }}::date
 ),

@@ -1,5 +1,5 @@
 -- feat_complaints: one row per manager_id × month with complaints naming the manager.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with complaints as (
     select * from {{ source('warehouse', 'stg_complaints') }} where manager_id is not null and received_at >= {{ p('since') }}::date
 ),

@@ -1,7 +1,7 @@
 -- feat_contacts: one row per manager_id × month with logged contacts: off-hours share
 -- (outside $business_start-$business_end, weekends, public holidays; make-up working
 -- days count as workdays, from ref_calendar) and the 90th-percentile logging lag.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with contacts as (
     select * from {{ source('warehouse', 'stg_contacts') }} where contact_at >= {{ p('since') }}::date
 ),

@@ -1,8 +1,8 @@
 -- feat_manager_month: one row per manager_id × month employed: peer-group keys, book size,
 -- every catalogue feature, and for each feature <name>_peer_z and <name>_self_z
 -- (see feat_feature_scores for how groups, zero spread and short history are handled).
--- The months from the variable feature_since on (features/build.py sets it and keeps the
--- earlier months): a PIVOT statement cannot take parameters.
+-- The months from var since on (the month-incremental pre-hook keeps the
+-- earlier months).
 with wide as (
     select * from {{ ref('int_feature_values') }} where month >= {{ p('since') }}::date
 ),

@@ -2,7 +2,7 @@
 -- concentration (family 2), maturity leakage (3), the elderly share of outflows and the
 -- elderly customers' leaked maturities (8).
 -- An outflow belongs to the manager who owned the customer on the day it left.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with months as (
     select * from {{ ref('int_months') }} where month >= {{ p('since') }}::date
 ),

@@ -1,6 +1,6 @@
 -- feat_sales: one row per manager_id × month with closed deals: won wealth/insurance/fund
 -- sales without a recording id (双录), and deals lost or cancelled after reaching
--- the proposal or negotiation stage. The months from $since on (features/build.py keeps
+-- the proposal or negotiation stage. The months from $since on (the month-incremental pre-hook keeps
 -- the earlier ones).
 with deals as (
     select

@@ -1,6 +1,6 @@
 -- int_book_month: one row per manager_id × customer_id × month: the customer was the
 -- manager's at month start (open, not yet lost), with the previous month-end AUM.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with spells as (
     select * from {{ source('warehouse', 'stg_assignments') }}
 ),

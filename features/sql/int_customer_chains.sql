@@ -16,7 +16,7 @@
 --   lost: the customer was lost (int_customer_loss) from 30 days before the event to
 --     $reassign_loss_days days after it.
 -- links = 1 + the three flags: 4 is a complete chain, 3 a chain with one link missing.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with outflows as (
     select * from {{ ref('int_outflows') }}
 ),

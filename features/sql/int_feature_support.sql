@@ -8,7 +8,7 @@
 -- lost customers, not the book: one wealthy customer leaving is one event, however large (at
 -- 2,000 managers most innocent managers above the planted ones had lost one or two big
 -- customers). Counts always count.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with sales as (
     select * from {{ ref('feat_sales') }}
 ),

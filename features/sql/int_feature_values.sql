@@ -3,7 +3,7 @@
 -- and every catalogue feature. Counts default to 0; shares stay NULL when undefined
 -- (nothing to divide by); features of a missing optional table are set NULL by the runner.
 -- The *_3m features sum the month and the two before: a drain spread over weeks is small in
--- any one month and plain over three. The months from $since on (features/build.py keeps
+-- any one month and plain over three. The months from $since on (the month-incremental pre-hook keeps
 -- the earlier ones); the windows read the months before.
 with manager_months as (
     select * from {{ ref('int_manager_month') }}

@@ -7,7 +7,7 @@
 -- (related_parties), or a payee that customers of two or more households in the same book
 -- pay (one family paying its family account is one household). Counted over the transfer's
 -- month and $shared_counterparty_months - 1 months either side. feat_outflows, int_customer_chains and the outflow evidence read these rows.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with transfers as (
     select *
     from {{ source('warehouse', 'stg_transfers') }}
