@@ -22,18 +22,18 @@ import datetime as dt
 import hashlib
 import json
 import tempfile
-import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import duckdb
 
+from core.contract import OPTIONAL_TABLES
+from core.parse import install_macros, macros_sql
+from core.warehouse import opened_with
 from features.calendar import build_calendar
 from features.catalog import CATALOG, FEATURE_NAMES, skipped_families
-from features.staging import EVERYTHING, install_macros
-from pipeline.contract import OPTIONAL_TABLES
-from pipeline.warehouse import opened_with
+from features.staging import EVERYTHING
 
 PROJECT = Path(str(resources.files("features")))
 FEATURE_TABLE = "feat_manager_month"
@@ -177,7 +177,7 @@ def _version(variables: dict) -> str:
                    and "__pycache__" not in p.parts)
     texts = [(str(p.relative_to(PROJECT)), p.read_text(encoding="utf-8")) for p in files]
     fixed = {k: v for k, v in variables.items() if k not in ("as_of", "since")}
-    return hashlib.sha256(json.dumps([texts, fixed], sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps([texts, macros_sql(), fixed], sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def _since(con: duckdb.DuckDBPyConnection, version: str, as_of: dt.date, settings) -> dt.date:

@@ -11,7 +11,10 @@ with wide as (
 z as (
     pivot (select manager_id, month, feature, peer_z, self_z from {{ ref('feat_feature_scores') }}
            where month >= {{ p('since') }}::date)
-    on feature using first(peer_z) as peer_z, first(self_z) as self_z
+    -- the columns are the catalogue's, not the months' values: a build with no month to
+    -- redo still has every column (the names sorted, as a PIVOT of the values orders them)
+    on feature in ({% for name in var('feature_names') | sort %}'{{ name }}'{{ ", " if not loop.last }}{% endfor %})
+    using first(peer_z) as peer_z, first(self_z) as self_z
     group by manager_id, month
 ),
 
