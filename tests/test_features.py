@@ -12,7 +12,7 @@ import pytest
 from conftest import write_bundle
 
 from core.settings import Settings
-from features.build import build_features
+from features.build import build_features, feature_vars
 from features.catalog import CATALOG, FEATURE_NAMES
 from pipeline.loading import ingest_bundle
 
@@ -290,7 +290,7 @@ def test_missing_optional_table_makes_its_features_null_and_is_reported(tmp_path
     assert value(con, "M1", "churn_rate") == pytest.approx(2 / 4)
 
 
-def test_sample_bundle_builds_and_passes_the_data_checks(tmp_path):
+def test_sample_bundle_builds_and_passes_the_data_checks(tmp_path, monkeypatch):
     from pathlib import Path
 
     import duckdb
@@ -301,6 +301,18 @@ def test_sample_bundle_builds_and_passes_the_data_checks(tmp_path):
     assert result.failed_checks == {}
     assert result.rows["feat_manager_month"] == con.execute(
         "select count(*) from int_manager_month").fetchone()[0] > 50 * 5
+    # ...and a failing check stops the build, named with its offending rows: a catalogue that
+    # called the logging lag (days) a share would put values above 1 into a share column
+    import features.build as build
+
+    def lag_as_share(*args):
+        variables = feature_vars(*args)
+        return {**variables, "share_features": [*variables["share_features"], "logging_lag_p90_days"]}
+
+    monkeypatch.setattr(build, "feature_vars", lag_as_share)
+    with pytest.raises(build.FeatureCheckFailed, match=r"assert_feat_shares_in_unit_interval \(\d+ rows\)"):
+        build_features(con, dt.date(2026, 10, 1), Settings())
+    assert con.execute("select count(*) from feature_build_state").fetchone()[0] == 0  # not marked built
 
 
 def test_peer_and_self_z_follow_the_documented_rules(bank):
