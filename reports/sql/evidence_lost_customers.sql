@@ -6,7 +6,7 @@ with managers as (
 ),
 
 losses as (
-    select * from int_customer_loss
+    select * from int_customer_losses
     where lost_on between $window_start::date and $window_end::date
 ),
 

@@ -23,7 +23,7 @@ final as (
         l.how,
         l.prev_aum::double as balance_before
     from moved_away m
-    join int_customer_loss l
+    join int_customer_losses l
       on l.customer_id = m.customer_id
      and l.lost_on > m.moved_on and l.lost_on <= m.moved_on + $reassign_loss_days::integer
      and l.lost_on between $window_start::date and $window_end::date
