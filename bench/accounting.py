@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.generator import generate_bundle
-from pipeline.ingest import ingest_bundle
+from pipeline.loading import ingest_bundle
 
 VARIANTS = [("canonical headers, UTF-8", False, "utf-8"), ("Chinese headers, GB18030", True, "gb18030")]
 

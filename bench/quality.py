@@ -37,9 +37,9 @@ def bank(config: str, managers: int, seed: int, months: int = 12) -> Path:
 
 def warehouse(folder: Path, settings) -> Path:
     """Ingest once; rebuild features when their code or parameters changed (the build knows)."""
+    from core.warehouse import connect
     from features.build import build_features, latest_month
-    from pipeline.ingest import ingest_bundle
-    from pipeline.warehouse import connect
+    from pipeline.loading import ingest_bundle
 
     db = folder.with_suffix(".duckdb")
     marker = folder.with_suffix(".ingested")
@@ -59,10 +59,10 @@ def warehouse(folder: Path, settings) -> Path:
 
 
 def measure(folder: Path, db: Path, settings) -> dict:
+    from core.warehouse import connect
     from features.build import latest_month
     from models.evaluate import evaluate
     from models.scoring import score_month
-    from pipeline.warehouse import connect
 
     con = connect(settings.model_copy(update={"warehouse": db}))
     try:
@@ -83,8 +83,8 @@ def measure(folder: Path, db: Path, settings) -> dict:
 
 def feedback(folder: Path, db: Path, settings, rounds: int) -> list:
     """The replay on a copy of the bank's warehouse (it records decisions)."""
+    from core.warehouse import connect
     from pipeline.replay import replay
-    from pipeline.warehouse import connect
 
     with tempfile.TemporaryDirectory(prefix="feidan-replay-") as tmp:
         copy = Path(tmp) / "replay.duckdb"
@@ -120,7 +120,7 @@ def line(name: str, detector: str, m: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from pipeline.settings import Settings
+    from core.settings import Settings
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--configs", required=True)

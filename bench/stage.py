@@ -39,9 +39,9 @@ def main(argv: list[str]) -> dict:
     if stage == "flow":
         return flow_stage(Path(argv[1]), Path(argv[2]), Path(argv[3]))
     if stage == "ingest":
-        from pipeline.ingest import ingest_bundle
-        from pipeline.settings import Settings
-        from pipeline.warehouse import connect
+        from core.settings import Settings
+        from core.warehouse import connect
+        from pipeline.loading import ingest_bundle
 
         con = connect(Settings.load(warehouse=Path(argv[2])))
         con.execute("set max_temp_directory_size = $m", {"m": MAX_SPILL})
@@ -49,9 +49,9 @@ def main(argv: list[str]) -> dict:
         con.close()
         return {"rows": sum(f.rows for f in result.files)}
     if stage == "features":
+        from core.settings import Settings
+        from core.warehouse import connect
         from features.build import build_features, latest_month
-        from pipeline.settings import Settings
-        from pipeline.warehouse import connect
 
         settings = Settings.load(warehouse=Path(argv[1]))
         con = connect(settings)
@@ -60,10 +60,10 @@ def main(argv: list[str]) -> dict:
         con.close()
         return {"rows": result.rows["feat_manager_month"]}
     if stage == "score":
+        from core.settings import Settings
+        from core.warehouse import connect
         from features.build import latest_month
         from models.scoring import score_month
-        from pipeline.settings import Settings
-        from pipeline.warehouse import connect
 
         settings = Settings.load(warehouse=Path(argv[1]))
         con = connect(settings)
@@ -98,9 +98,9 @@ def flow_stage(bundle: Path, db: Path, out: Path) -> dict:
 
 def report_stage(db: Path, out: Path) -> dict:
     """Cases, the HTML report and the compliance CSV for the newest scored month."""
+    from core.settings import Settings
+    from core.warehouse import connect
     from models.cases import assign_cases
-    from pipeline.settings import Settings
-    from pipeline.warehouse import connect
     from reports.build import RunInfo, build_report
     from reports.export import record_cases, write_flagged_csv
     from reports.render import render_report
@@ -128,7 +128,7 @@ def scan_floor(bundle: Path) -> int:
     """
     import duckdb
 
-    from pipeline.settings import Settings
+    from core.settings import Settings
 
     settings = Settings.load()
     con = duckdb.connect(config={"autoinstall_known_extensions": "false",

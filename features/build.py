@@ -15,10 +15,11 @@ from importlib import resources
 
 import duckdb
 
+from core.contract import OPTIONAL_TABLES
+from core.parse import install_macros, macros_sql
 from features.calendar import build_calendar
 from features.catalog import CATALOG, FEATURE_NAMES, skipped_families
-from features.staging import EVERYTHING, install_macros
-from pipeline.contract import OPTIONAL_TABLES
+from features.staging import EVERYTHING
 
 # Dependency order: each model reads only stg_* tables and the models before it.
 # models built one month at a time (their SQL takes $score_month)
@@ -140,8 +141,7 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
 def _version(params: dict, skipped: dict) -> str:
     """What the feature tables were built with besides the data: the models' SQL, the
     parameters (not the audit month) and the features the data cannot support."""
-    sql = [_sql("sql", m) for m in MODELS] + [resources.files("features").joinpath(
-        "staging", "macros.sql").read_text(encoding="utf-8")]
+    sql = [_sql("sql", m) for m in MODELS] + [macros_sql()]
     fixed = {k: v for k, v in params.items() if k not in ("as_of", "since")}
     return hashlib.sha256(json.dumps([sql, fixed, sorted(skipped)], sort_keys=True, default=str)
                           .encode()).hexdigest()[:16]

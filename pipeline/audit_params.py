@@ -1,6 +1,6 @@
 """The audit flow's parameters: one validated object (what `feidan run` and a served
 deployment pass to the flow). Model settings (thresholds, detector) stay in
-`pipeline.settings.Settings`, read once when the flow starts."""
+`core.settings.Settings`, read once when the flow starts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pipeline.settings import DEFAULT_WAREHOUSE
+from core.settings import DEFAULT_WAREHOUSE
 
 DEFAULT_OUT = Path("reports/out")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipeline.contract import REQUIRED_TABLES
+from core.contract import REQUIRED_TABLES
 
 
 class NoAuditData(RuntimeError):

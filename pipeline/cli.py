@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.settings import DEFAULT_WAREHOUSE, Settings
+from core.settings import DEFAULT_WAREHOUSE, Settings
 
 
 class _App(typer.Typer):
@@ -117,9 +117,9 @@ def ingest(
     Exit codes: 0 loaded; 1 a required table (managers, customers, assignments,
     contacts) has no usable rows; 2 the bundle could not be read at all.
     """
-    from pipeline.ingest import ingest_bundle
     from pipeline.ingest.bundle import BundleError
     from pipeline.ingest.unzip import ZipLimits
+    from pipeline.loading import ingest_bundle
     settings = _settings(warehouse=db, encoding=encoding)
     limits = ZipLimits(settings.zip_max_bytes, settings.zip_max_ratio)
     created = not Path(settings.warehouse).exists()
@@ -298,7 +298,7 @@ def evaluate(
     from features.build import build_features
     from models.evaluate import evaluate as measure
     from models.scoring import score_month
-    from pipeline.ingest import ingest_bundle
+    from pipeline.loading import ingest_bundle
 
     for name in ("labels.csv", "decoys.csv"):
         if not (bundle / name).exists():
@@ -405,7 +405,7 @@ def bench(
 
 def _settings(**values) -> Settings:
     """The settings, or one clear line and exit 2 when a FEIDAN_* variable is wrong."""
-    from pipeline.settings import SettingsError
+    from core.settings import SettingsError
 
     try:
         return Settings.load(**values)
@@ -418,7 +418,7 @@ def _open(settings: Settings, hold: bool = False, create: bool = False):
     """The warehouse connection (with `hold`: kept for the next connect, see warehouse.hold),
     or a clear exit when another process holds it or (unless `create`: ingest and run make
     one) there is none."""
-    from pipeline import warehouse
+    from core import warehouse
 
     try:
         return warehouse.hold(settings) if hold else warehouse.connect(settings, create=create)

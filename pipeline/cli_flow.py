@@ -13,9 +13,9 @@ from typing import Annotated  # noqa: E402
 import typer  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
+from core.settings import DEFAULT_WAREHOUSE  # noqa: E402
 from pipeline.audit_params import DEFAULT_OUT, AuditParams  # noqa: E402
 from pipeline.cli import DbOption, _open, _settings, app, err, generate, out  # noqa: E402
-from pipeline.settings import DEFAULT_WAREHOUSE  # noqa: E402
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Audit month YYYY-MM (default: the newest with data).")]
 Budget = Annotated[int | None, typer.Option(help="Alert budget: flag the top K (default 1%, at least 10).", min=1)]
@@ -61,7 +61,7 @@ def run(
     """
     params = _params(bundle=input, warehouse=db, out=out_root, as_of=as_of, budget=budget, min_score=min_score,
                      lang=lang, unmask=unmask, report_url=report_url, feedback=not no_feedback)
-    from pipeline import warehouse
+    from core import warehouse
 
     # another run holds it: stop now; else keep it until the flow opens it, seconds later
     _open(_settings(warehouse=db), hold=True)

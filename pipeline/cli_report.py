@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
+from core.settings import DEFAULT_WAREHOUSE
 from pipeline.cli import DbOption, _open, _settings, app, err, out
-from pipeline.settings import DEFAULT_WAREHOUSE
 
 
 def _month(text: str | None, flag: str) -> dt.date | None:

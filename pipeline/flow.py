@@ -20,6 +20,7 @@ from pathlib import Path  # noqa: E402
 from prefect import flow, get_run_logger  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 
+from core.settings import Settings  # noqa: E402
 from pipeline import ledger  # noqa: E402
 from pipeline import tasks as t  # noqa: E402
 from pipeline.artifacts import case_rows, failure_markdown, report_link, summary_markdown  # noqa: E402
@@ -27,7 +28,6 @@ from pipeline.audit_params import AuditParams  # noqa: E402
 from pipeline.errors import describe  # noqa: E402
 from pipeline.inbox import bundles_in  # noqa: E402
 from pipeline.runtime import code_version, local_text, utc_now  # noqa: E402
-from pipeline.settings import Settings  # noqa: E402
 from pipeline.steps import StepClock  # noqa: E402
 
 
@@ -53,7 +53,7 @@ def audit(params: AuditParams) -> dict:
     started = utc_now()
     steps, run_dir = StepClock("open warehouse", say=lambda i, n, name: log.info("step %d/%d: %s", i, n, name)), None
     try:
-        from pipeline.warehouse import connect
+        from core.warehouse import connect
 
         con = connect(settings)
     except Exception as exc:
@@ -219,7 +219,7 @@ def _usable(con, settings, log):
     except duckdb.FatalException:
         con.close()
         try:
-            from pipeline.warehouse import connect
+            from core.warehouse import connect
 
             return connect(settings)
         except Exception as exc:

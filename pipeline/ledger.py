@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from pipeline.warehouse import read_sql
+from core.warehouse import read_sql
 
 STOPPED_AFTER_PUBLISHING = ("the run stopped after publishing its outputs (killed?): they are complete; "
                             "what came after (the Prefect artifacts) is missing")

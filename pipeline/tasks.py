@@ -41,8 +41,8 @@ COMPUTE = {"cache_policy": NO_CACHE}
 
 @task(name="ingest", **IO)
 def ingest_bundles(con, bundles: list[Path], settings) -> list:
-    from pipeline.ingest import ingest_bundle
     from pipeline.ingest.unzip import ZipLimits
+    from pipeline.loading import ingest_bundle
 
     limits = ZipLimits(settings.zip_max_bytes, settings.zip_max_ratio)
     return [ingest_bundle(con, bundle, settings.encoding, zip_limits=limits) for bundle in bundles]

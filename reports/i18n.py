@@ -364,7 +364,7 @@ def _enum_words() -> dict[str, tuple[str, str]]:
     """CRM enumerations shown in the report: the Chinese spellings of the contract, and the
     free-text values our generator and common CRMs write (deal stages, complaint categories);
     a value without a word is shown as it came."""
-    from pipeline.contract import CHANNELS, PRODUCT_TYPES, TIERS
+    from core.contract import CHANNELS, PRODUCT_TYPES, TIERS
 
     out = {}
     for prefix, values in (("tier", TIERS), ("channel", CHANNELS), ("product_type", PRODUCT_TYPES)):

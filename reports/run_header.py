@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import duckdb
 
+from core.contract import is_ground_truth
 from features.build import skipped_features
 from features.catalog import BY_NAME
-from pipeline.ingest.bundle import is_ground_truth
 
 
 @dataclass

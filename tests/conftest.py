@@ -51,10 +51,10 @@ def accounting(f):
 def seeded_bank(root: Path, managers: int, months: int, seed: int):
     """A generated bank (Parquet) loaded into a real warehouse file with its features built:
     (connection, bundle folder, newest month)."""
+    from core.settings import Settings
     from features.build import build_features, latest_month
     from pipeline.generator import generate_bundle
-    from pipeline.ingest import ingest_bundle
-    from pipeline.settings import Settings
+    from pipeline.loading import ingest_bundle
 
     bundle = root / "bundle"
     generate_bundle(bundle, managers=managers, months=months, seed=seed, fmt="parquet")

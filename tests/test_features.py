@@ -11,10 +11,10 @@ import datetime as dt
 import pytest
 from conftest import write_bundle
 
+from core.settings import Settings
 from features.build import build_features
 from features.catalog import CATALOG, FEATURE_NAMES
-from pipeline.ingest import ingest_bundle
-from pipeline.settings import Settings
+from pipeline.loading import ingest_bundle
 
 OCT = dt.date(2025, 10, 1)
 

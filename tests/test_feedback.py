@@ -13,11 +13,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from core.settings import Settings
+from core.warehouse import connect
 from models.cases import assign_cases, load_cases
 from models.scoring import ensure_scores_table
 from pipeline.cli import app
-from pipeline.settings import Settings
-from pipeline.warehouse import connect
 
 OCT = dt.date(2026, 10, 1)
 runner = CliRunner()

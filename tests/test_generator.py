@@ -8,10 +8,10 @@ import filecmp
 import duckdb
 import pytest
 
-from pipeline.contract import TABLES
+from core.contract import TABLES
 from pipeline.generator import generate_bundle
 from pipeline.generator.scenarios import DECOYS, SCENARIOS
-from pipeline.ingest import ingest_bundle
+from pipeline.loading import ingest_bundle
 
 MANAGERS, MONTHS = 150, 6
 

@@ -8,12 +8,12 @@ import datetime as dt
 import pytest
 
 from bench.split import split_bundle
+from core.contract import TABLES
+from core.settings import Settings
+from core.warehouse import connect
 from features.build import MODELS, build_features, latest_month
-from pipeline.contract import TABLES
 from pipeline.generator import generate_bundle
-from pipeline.ingest import ingest_bundle
-from pipeline.settings import Settings
-from pipeline.warehouse import connect
+from pipeline.loading import ingest_bundle
 
 LAST = dt.date(2026, 10, 1)
 

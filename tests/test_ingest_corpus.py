@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import BASE_FILES, accounting, by_file, write_bundle
 
-from pipeline.ingest import ingest_bundle
+from pipeline.loading import ingest_bundle
 
 CONTACT_HEADER = "contact_id,manager_id,customer_id,contact_at,channel,duration_min,logged_at,note\n"
 TRANSFER_HEADER = ("transfer_id,customer_id,transfer_at,amount,direction,"
@@ -379,8 +379,8 @@ def test_repeated_rows_with_empty_key_parts_are_not_doubled(warehouse, tmp_path)
 def test_zone_aware_parquet_times_become_local_wall_clock(tmp_path):
     import datetime as dt
 
-    from pipeline.settings import Settings
-    from pipeline.warehouse import connect
+    from core.settings import Settings
+    from core.warehouse import connect
 
     utc = dt.UTC
     table = pa.table({

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import BASE_FILES, accounting, by_file, write_bundle
 
-from pipeline.ingest import ingest_bundle
 from pipeline.ingest.bundle import BundleError
+from pipeline.loading import ingest_bundle
 
 CUSTOMERS = "customer_id,customer_name,phone,birth_date,segment,opened_at,closed_at\n"
 

@@ -6,10 +6,10 @@ import duckdb
 import pytest
 from conftest import write_bundle
 
-from features.staging import install_macros
-from pipeline.contract import ENUM, TABLES
-from pipeline.ingest import ingest_bundle
+from core.contract import ENUM, TABLES
+from core.parse import install_macros
 from pipeline.ingest.validate import enum_parser
+from pipeline.loading import ingest_bundle
 
 
 @pytest.mark.parametrize(
@@ -52,8 +52,8 @@ def test_record_numbers_exact_in_a_large_file_read_in_parallel(warehouse, tmp_pa
     ).fetchone() == (0,)
 
 
-def test_a_failure_mid_load_leaves_the_warehouse_unchanged(warehouse, tmp_path, monkeypatch):
-    from pipeline.ingest import load
+def test_a_failure_mid_load_leaves_the_warehouse_unchanged(warehouse, tmp_path):
+    from pipeline.ingest import load_bundle
 
     ingest_bundle(warehouse, write_bundle(tmp_path / "b1", {}))
     before = warehouse.execute("select count(*) from raw_contacts").fetchone()
@@ -61,9 +61,9 @@ def test_a_failure_mid_load_leaves_the_warehouse_unchanged(warehouse, tmp_path, 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(load, "build_staging", boom)
+    # the staging step fails after the raw rows are written, inside the bundle's transaction
     extra = "contact_id,manager_id,customer_id,contact_at,channel\nK7,M1,C1,2026-10-05 09:00,phone\n"
     with pytest.raises(RuntimeError, match="disk full"):
-        ingest_bundle(warehouse, write_bundle(tmp_path / "b2", {"contacts_more.csv": extra}))
+        load_bundle(warehouse, write_bundle(tmp_path / "b2", {"contacts_more.csv": extra}), stage=boom)
     assert warehouse.execute("select count(*) from raw_contacts").fetchone() == before
     assert warehouse.execute("select count(*) from load_runs").fetchone() == (1,)

@@ -22,7 +22,7 @@ import pytest
 from conftest import BASE_FILES, accounting, by_file, write_bundle
 from flow_harness import SAMPLE_BUNDLE
 
-from pipeline.ingest import ingest_bundle
+from pipeline.loading import ingest_bundle
 
 FEIDAN = str(Path(sys.executable).with_name("feidan"))
 COMPLAINTS = "complaint_id,customer_id,manager_id,received_at,category,text\n"

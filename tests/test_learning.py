@@ -13,11 +13,11 @@ import pytest
 from conftest import seeded_bank
 from sklearn.metrics import average_precision_score
 
+from core.settings import Settings
 from models.cases import assign_cases
 from models.learning import TrainingSet, learned_blend, percentile
 from models.scoring import score_month
 from pipeline.feedback import import_feedback
-from pipeline.settings import Settings
 
 # --- hand-written rows ---------------------------------------------------------------------
 

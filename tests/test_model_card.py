@@ -12,13 +12,13 @@ import re
 import pytest
 from conftest import write_bundle
 
+from core.settings import Settings
 from features.build import build_features
 from features.catalog import SCORED_NAMES
 from models.cases import assign_cases
 from models.model_card import PSI_EPSILON, feature_drift, label_counts, measured, psi
 from models.scoring import score_month
-from pipeline.ingest import ingest_bundle
-from pipeline.settings import Settings
+from pipeline.loading import ingest_bundle
 
 SEP, OCT, NOV = dt.date(2026, 9, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1)
 

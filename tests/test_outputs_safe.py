@@ -12,11 +12,11 @@ import duckdb
 import pandas as pd
 import pytest
 
+from core.settings import Settings
 from features.build import build_features, latest_month
 from models.cases import assign_cases
 from models.scoring import score_month
-from pipeline.ingest import ingest_bundle
-from pipeline.settings import Settings
+from pipeline.loading import ingest_bundle
 from reports.build import RunInfo, build_report
 from reports.export import write_flagged_csv
 

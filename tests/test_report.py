@@ -16,12 +16,12 @@ import duckdb
 import pandas as pd
 import pytest
 
+from core.settings import Settings
 from features.build import build_features
 from models.cases import assign_cases
 from models.scoring import score_month
 from pipeline.generator import generate_bundle
-from pipeline.ingest import ingest_bundle
-from pipeline.settings import Settings
+from pipeline.loading import ingest_bundle
 from reports.build import RunInfo, build_report
 from reports.evidence import FEATURE_EVIDENCE, KINDS
 from reports.export import COLUMNS, record_cases, select_cases, write_flagged_csv
@@ -378,8 +378,8 @@ def _lowercase_english_cells(html: str) -> set[str]:
 
 
 def test_the_chinese_report_has_no_english_codes_and_explains_the_family_numbers(audited):
+    from core.contract import TABLES
     from features.catalog import FAMILIES
-    from pipeline.contract import TABLES
 
     _, outputs, _, _, _ = audited
     report, out = outputs[OCT]
@@ -415,6 +415,9 @@ def test_reason_codes_are_stable_across_languages_and_the_xlsx_keeps_ids_and_mon
     zh = {r["case_id"]: r for r in csv.DictReader((out / "flagged_cases.csv").read_text("utf-8-sig").splitlines())}
     en = {r["case_id"]: r for r in csv.DictReader((tmp_path / "en.csv").read_text("utf-8-sig").splitlines())}
     assert zh.keys() == en.keys()
+    csv_header = next(csv.reader((out / "flagged_cases.csv").read_text("utf-8-sig").splitlines()))
+    for i in (1, 2, 3):  # each reason's feature code next to its words
+        assert csv_header.index(f"reason_{i}_code") + 1 == csv_header.index(f"reason_{i}")
     for case in report.cases:
         row = zh[case.case_id]
         codes = [row[f"reason_{i}_code"] for i in (1, 2, 3)]

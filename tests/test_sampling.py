@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pytest
 
+from core.settings import Settings
 from models.cases import assign_cases, ensure_case_tables
 from models.sampling import (
     Stratum,
@@ -23,7 +24,6 @@ from models.sampling import (
     stratified_estimate,
 )
 from models.scoring import ensure_scores_table
-from pipeline.settings import Settings
 
 SEP, OCT = dt.date(2026, 9, 1), dt.date(2026, 10, 1)
 SETTINGS = Settings(warehouse="unused.duckdb")

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from conftest import seeded_bank
 
+from core.settings import Settings
 from features.build import build_features
 from models.evaluate import evaluate
 from models.scoring import COLUMNS, alert_budget, flag_count, score_month
-from pipeline.settings import Settings
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 """Staging models: stg_<table> built from raw_<table> (typed, deduplicated).
 
-One .sql file per table, file name = table name. `macros.sql` holds the parse
-macros that ingest validation uses too, so a value that passed validation is
-exactly the value staging produces.
+One .sql file per table, file name = table name. The models call the parse macros
+of `core/sql/parse_macros.sql` (core.parse), which ingest validation uses too, so a
+value that passed validation is exactly the value staging produces.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from importlib import resources
 
 import duckdb
 
-from pipeline.contract import DATE, MONTH, TABLES, TIMESTAMP
+from core.contract import DATE, MONTH, TABLES, TIMESTAMP
+from core.parse import install_macros
 
 # changed_from of a rebuilt table: every month may have changed
 EVERYTHING = dt.date(1900, 1, 1)
@@ -20,10 +21,6 @@ EVERYTHING = dt.date(1900, 1, 1)
 
 def sql_text(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-
-
-def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(sql_text("macros.sql"))
 
 
 def build_staging(con: duckdb.DuckDBPyConnection, tables: list[str] | None = None,

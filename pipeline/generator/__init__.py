@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.contract import TABLES
+from core.contract import TABLES
 
 from .background import BRANCH_SIZE, Chunk
 from .configs import get_config

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from pipeline.contract import DATE, ENUM, MONEY, MONTH, NUMBER, TABLES, TIMESTAMP
+from core.contract import DATE, ENUM, MONEY, MONTH, NUMBER, TABLES, TIMESTAMP
 
 ARROW_TYPES = {DATE: pa.date32(), TIMESTAMP: pa.timestamp("s"), MONEY: pa.decimal128(18, 2),
                NUMBER: pa.int64(), MONTH: pa.string()}

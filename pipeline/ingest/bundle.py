@@ -9,11 +9,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.contract import GROUND_TRUTH_FILES, table_for_file
+from core.contract import table_for_file
 from pipeline.ingest.text import CHUNK, DecodeError, detect
 from pipeline.ingest.unzip import ZipLimits, ZipRefused, extract
 
-__all__ = ["BundleError", "DecodeError", "SourceFile", "detect_encoding", "discover", "is_ground_truth"]
+__all__ = ["BundleError", "DecodeError", "SourceFile", "detect_encoding", "discover"]
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
 
@@ -102,10 +102,6 @@ def _not_plain(path: Path, inside: Path) -> str:
     kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
             else "a device" if stat.S_ISBLK(mode) or stat.S_ISCHR(mode) else "not a regular file")
     return f"is {kind}: not read"
-
-
-def is_ground_truth(name: str) -> bool:
-    return name.rsplit("/", 1)[-1].rsplit("!", 1)[-1] in GROUND_TRUTH_FILES + ("injected_errors.csv",)
 
 
 def _hash(path: Path) -> tuple[str, int]:

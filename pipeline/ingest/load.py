@@ -18,16 +18,16 @@ from pathlib import Path
 
 import duckdb
 
-from features.staging import build_staging, install_macros
-from pipeline.contract import REQUIRED_TABLES, TABLES, Table
+from core.contract import REQUIRED_TABLES, TABLES, Table, is_ground_truth
+from core.parse import install_macros
+from core.settings import Settings
+from core.warehouse import ensure_schema
 from pipeline.ingest import bundle as b
 from pipeline.ingest import readers as r
 from pipeline.ingest.plan import Plan, plan_bundle
 from pipeline.ingest.rows import insert_file, settle_repeated_keys, status_counts
 from pipeline.ingest.unzip import WORKDIR_PREFIX, ZipLimits, remove_leftovers
 from pipeline.ingest.validate import HeaderProblem, map_header
-from pipeline.settings import Settings
-from pipeline.warehouse import ensure_schema
 
 
 @dataclass
@@ -88,6 +88,12 @@ class IngestResult:
 
 
 Progress = Callable[[str], None]
+# The staging step: (connection, id of the load just written to raw_*) -> stg_<table> row counts.
+# Ingest runs it inside the bundle's transaction, so a failure while staging leaves the
+# warehouse as it was and `load_runs.missing_tables` comes from the staged rows. Ingest does
+# not import features/ (the layers, tests/test_layers.py): pipeline/loading.py passes
+# features.staging.build_staging in.
+Stage = Callable[[duckdb.DuckDBPyConnection, int], dict[str, int]]
 
 
 class FileUnreadable(Exception):
@@ -98,8 +104,11 @@ class FileUnreadable(Exception):
         self.plan, self.problem = plan, problem
 
 
-def ingest_bundle(con: duckdb.DuckDBPyConnection, bundle: Path, encoding: str = "auto",
-                  progress: Progress | None = None, zip_limits: ZipLimits | None = None) -> IngestResult:
+def load_bundle(con: duckdb.DuckDBPyConnection, bundle: Path, encoding: str = "auto",
+                progress: Progress | None = None, zip_limits: ZipLimits | None = None, *,
+                stage: Stage) -> IngestResult:
+    """Load a bundle into raw_*, quarantine and loads, then `stage` it, in one transaction.
+    Callers use pipeline.loading.ingest_bundle, which passes the staging step."""
     ensure_schema(con)
     install_macros(con)
     say = progress or (lambda _msg: None)
@@ -114,7 +123,7 @@ def ingest_bundle(con: duckdb.DuckDBPyConnection, bundle: Path, encoding: str = 
         with _fast_raw_writes(con):
             while True:
                 try:
-                    return _load(con, bundle, plans, unreadable, say)
+                    return _load(con, bundle, plans, unreadable, say, stage)
                 except FileUnreadable as exc:
                     # The checks before the transaction passed but reading failed inside it
                     # (a Parquet file corrupt past its footer): DuckDB aborted the whole
@@ -128,7 +137,8 @@ def ingest_bundle(con: duckdb.DuckDBPyConnection, bundle: Path, encoding: str = 
                     say(f"{exc}; loading the bundle again without it")
 
 
-def _load(con, bundle: Path, plans: list[Plan], unreadable: dict[str, str], say: Progress) -> IngestResult:
+def _load(con, bundle: Path, plans: list[Plan], unreadable: dict[str, str], say: Progress,
+          stage: Stage) -> IngestResult:
     """The whole bundle in one transaction: a crash leaves the warehouse as it was."""
     con.execute("begin transaction")
     try:
@@ -146,7 +156,7 @@ def _load(con, bundle: Path, plans: list[Plan], unreadable: dict[str, str], say:
         _record_loads(con, load_id, result.files)
         say("building staging tables")
         staging_start = time.perf_counter()
-        result.staging_rows = build_staging(con, new_load=load_id)
+        result.staging_rows = stage(con, load_id)
         result.staging_seconds = time.perf_counter() - staging_start
         result.missing_tables = [t for t, n in result.staging_rows.items() if n == 0]
         con.execute(
@@ -187,7 +197,7 @@ def _unplaced(plan: Plan) -> FileResult:
 
 
 def _ignored(f: b.SourceFile) -> FileResult:
-    if b.is_ground_truth(f.name):
+    if is_ground_truth(f.name):
         why = "ground truth of a generated bundle, not CRM data"
     elif f.format is None:
         why = f"unsupported file type {Path(f.name).suffix or '(none)'} (use .csv, .txt, .parquet or .xlsx)"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.contract import TABLES
+from core.contract import TABLES
 from pipeline.ingest import readers as r
 from pipeline.ingest.bundle import SourceFile
 from pipeline.ingest.text import DecodeError

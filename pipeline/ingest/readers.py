@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline.contract import normalise_header
+from core.contract import normalise_header
 from pipeline.ingest.bundle import SourceFile
 from pipeline.ingest.text import HeaderUnreadable, detect, read_header, to_utf8
 

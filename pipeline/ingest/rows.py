@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipeline.contract import Table
+from core.contract import Table
 from pipeline.ingest import readers as r
 from pipeline.ingest.validate import bad_row_sql, errors_sql, key_label_sql, key_sql
 

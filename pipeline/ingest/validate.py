@@ -1,15 +1,15 @@
-"""Row checks of the contract, as SQL built from pipeline.contract.
+"""Row checks of the contract, as SQL built from core.contract.
 
 Only the contract's own column names and fixed messages go into the SQL text;
 nothing a CRM file says (headers, values) is ever formatted into SQL.
-The parse macros are the ones staging uses (features/staging/macros.sql), so a
+The parse macros are the ones staging uses (core/sql/parse_macros.sql), so a
 row that passes here types exactly the same way in stg_<table>.
 """
 
 from __future__ import annotations
 
-from pipeline import contract as k
-from pipeline.contract import Column, Table, header_lookup, normalise_header
+from core import contract as k
+from core.contract import Column, Table, header_lookup, normalise_header
 
 ENUM_PARSERS = [
     (k.TIERS, "parse_tier"), (k.SEGMENTS, "parse_segment"), (k.CHANNELS, "parse_channel"),

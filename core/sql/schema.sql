@@ -1,5 +1,5 @@
 -- Bookkeeping tables of the warehouse. Raw tables (one per contract table) are
--- created from the contract by pipeline.warehouse.ensure_schema.
+-- created from the contract by core.warehouse.ensure_schema.
 
 -- one row per ingest run (a bundle loaded once)
 create table if not exists load_runs (

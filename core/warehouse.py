@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.contract import TABLES
-from pipeline.settings import Settings
+from core.contract import TABLES
+from core.settings import Settings
 
 
 def connect(settings: Settings, read_only: bool = False, create: bool = True) -> duckdb.DuckDBPyConnection:
@@ -90,7 +90,7 @@ def read_sql(package: str, name: str) -> str:
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the bookkeeping tables and one raw table per contract table."""
-    con.execute(read_sql("pipeline.sql", "schema.sql"))
+    con.execute(read_sql("core.sql", "schema.sql"))
     for table in TABLES.values():
         cols = ",\n  ".join(f"{c} varchar" for c in table.column_names)
         con.execute(

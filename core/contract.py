@@ -176,6 +176,12 @@ OPTIONAL_TABLES = [t.name for t in TABLES.values() if not t.required]
 GROUND_TRUTH_FILES = ("labels.csv", "decoys.csv")
 
 
+def is_ground_truth(name: str) -> bool:
+    """A generated bundle's answer key (or its list of planted bad rows), by file name: ingest
+    ignores it, the report says why."""
+    return name.rsplit("/", 1)[-1].rsplit("!", 1)[-1] in GROUND_TRUTH_FILES + ("injected_errors.csv",)
+
+
 def normalise_header(text: str) -> str:
     """Header matching ignores case, surrounding spaces and a BOM."""
     return text.replace("\ufeff", "").strip().lower()
