@@ -44,9 +44,9 @@ import datetime as dt
 import pytest
 from conftest import write_bundle
 
+from core.settings import Settings
 from features.build import build_features
-from pipeline.ingest import ingest_bundle
-from pipeline.settings import Settings
+from pipeline.loading import ingest_bundle
 from reports.evidence import load_evidence
 
 OCT = dt.date(2025, 10, 1)
