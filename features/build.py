@@ -26,13 +26,14 @@ from features.staging import EVERYTHING
 PER_MONTH = {"feat_feature_scores"}
 # rebuilt whole every time: small, or not by month (a customer's first loss), or a month's
 # rows depend on rows of any date (an edit to a number some other customer ever had)
-WHOLE = {"int_months", "int_manager_month", "int_customer_loss", "int_customer_numbers", "int_households",
-         "int_phone_edits", "feat_edits"}
+WHOLE = {"int_months", "int_manager_month", "int_customer_losses", "int_reassignments", "int_customer_numbers",
+         "int_households", "int_phone_edits", "feat_edits"}
 # the others have a month column and take $since: they compute the months from $since on,
 # which replace the table's rows from then (see _since)
 MODELS = [
-    "int_months", "int_manager_month", "int_customer_loss", "int_book_month", "int_customer_numbers",
-    "int_households", "int_phone_edits", "int_matured_deals", "int_outflows", "int_customer_chains",
+    "int_months", "int_manager_month", "int_contact_events", "int_customer_losses", "int_book_month",
+    "int_reassignments", "int_sales", "int_customer_numbers", "int_households", "int_phone_edits",
+    "int_matured_deals", "int_outflows", "int_counterparty_months", "int_customer_chains",
     "feat_attrition", "feat_contacts", "feat_outflows", "feat_edits", "feat_sales", "feat_complaints",
     "feat_chains",
     "int_feature_values", "int_feature_support", "feat_feature_scores", "feat_manager_month",

@@ -55,15 +55,15 @@ KINDS: dict[str, Kind] = {
     "lost_customers": Kind("evidence_lost_customers", (
         ("customer_id", "text"), ("customer_name", "name"), ("age", "int"), ("lost_on", "date"), ("how", "how"),
         ("balance_before", "money"), ("last_contact", "date"), ("days_since_contact", "int"),
-        ("counterparty_bank", "text"), ("counterparty_name", "name"), ("counterparty_account", "account"),
+        ("went_dark", "bool"), ("counterparty_bank", "text"), ("counterparty_name", "name"), ("counterparty_account", "account"),
         ("moved_out", "money"))),
     "reassigned_lost": Kind("evidence_reassigned_lost", (
         ("customer_id", "text"), ("customer_name", "name"), ("moved_on", "date"), ("move_reason", "text"),
         ("new_manager", "text"), ("lost_on", "date"), ("how", "how"), ("balance_before", "money"))),
     "counterparties": Kind("evidence_counterparties", (
         ("counterparty_bank", "text"), ("counterparty_name", "name"), ("counterparty_account", "account"),
-        ("customers", "int"), ("bank_customers", "int"), ("customer_ids", "ids"), ("transfers", "int"),
-        ("amount", "money"),
+        ("households", "int"), ("customers", "int"), ("bank_customers", "int"), ("exclusive", "bool"),
+        ("customer_ids", "ids"), ("transfers", "int"), ("amount", "money"),
         ("first_transfer", "date"), ("last_transfer", "date"))),
     "maturities": Kind("evidence_maturities", (
         ("deal_id", "text"), ("customer_id", "text"), ("customer_name", "name"), ("age", "int"),
@@ -145,10 +145,9 @@ def load_evidence(con: duckdb.DuckDBPyConnection, managers: list[str], as_of: dt
     """Every evidence query for the reported managers: query -> manager -> rows (all of them).
     Split by manager once: filtering every frame for every manager cost 38 ms a manager."""
     start, end = evidence_window(as_of, settings.score_window_months)
-    params = {"window_start": start, "window_end": end, "reassign_loss_days": settings.reassign_loss_days,
-              "maturity_window_days": settings.maturity_window_days, "elderly_age": settings.elderly_age,
-              "business_start": settings.business_start.isoformat(), "lag_days_min": 1.0,
-              "business_end": settings.business_end.isoformat()}
+    # the evidence filters the event models the features count (features/sql/int_*.sql): every
+    # rule is there, so the queries take the window and nothing else
+    params = {"window_start": start, "window_end": end}
     frames: dict[str, dict[str, pd.DataFrame]] = {}
     # staging tables always exist (empty when the bundle lacks the optional table): no guards
     for sql_name in sorted({k.sql for k in KINDS.values()}):
@@ -198,7 +197,7 @@ def counts_for(manager: str, frames: dict[str, dict[str, pd.DataFrame]]) -> dict
     return {
         "lost_customers": len(lost),
         "lost_aum": round(float(lost["balance_before"].fillna(0).sum()), 2) if len(lost) else 0.0,
-        "shared_counterparty_customers": int(shared["customers"].max()) if len(shared) else 0,
+        "shared_counterparty_customers": int(shared["households"].max()) if len(shared) else 0,
         "phone_edits": len(rows("evidence_phone_edits")),
         "unrecorded_sales": int((deals["kind"] == "unrecorded").sum()) if len(deals) else 0,
     }

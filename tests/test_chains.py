@@ -105,3 +105,17 @@ def test_own_account_and_household_payees_are_explained(con):
         "select transfer_id, own_account, explained, suspicious_payee, book_households from int_outflows").fetchall()}
     assert flags["T3"] == (True, True, False, 1)
     assert flags["T1"] == (False, False, True, 2) and flags["T2"] == (False, False, True, 2)
+
+
+def test_chain_evidence_is_what_the_chain_features_count(con):
+    from reports.evidence import load_evidence
+
+    con.execute("create or replace temp table report_managers as select 'M1' as manager_id")
+    chains = load_evidence(con, ["M1"], OCT, Settings())["evidence_chains"]["M1"]
+    assert sorted(chains["customer_id"]) == ["C5", "C6"]
+    assert chains["customer_id"].nunique() == _feature(con, "chain_customers_3m") == 2
+    assert int((chains["links"] == 4).sum()) == _feature(con, "complete_chain_customers_3m") == 1
+    assert chains["amount"].sum() == _feature(con, "chain_amount_3m") == 640000
+    # C5 was last contacted in June: the silence the chain's first link stands for
+    last = dict(zip(chains["customer_id"], chains["last_contact"], strict=True))
+    assert last["C5"].date() == dt.date(2026, 6, 1) and last["C6"].date() == dt.date(2026, 10, 5)

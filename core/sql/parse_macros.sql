@@ -121,11 +121,3 @@ create or replace macro counterparty_key(account, bank, name) as
 -- elderly features (feat_outflows, feat_attrition, int_matured_deals) and their evidence.
 create or replace macro age_on(birth, on_day) as
     date_diff('year', birth, on_day) - (strftime(on_day, '%m%d') < strftime(birth, '%m%d'))::integer;
-
--- A contact off hours: outside business hours, on a weekend or a public holiday (make-up
--- working days count as workdays: is_workday from ref_calendar, NULL outside it). One
--- definition for the off-hours share (feat_contacts) and the evidence chains.
-create or replace macro off_hours(contact_at, is_workday, business_start, business_end) as
-    not coalesce(is_workday, dayofweek(contact_at) between 1 and 5)
-    or contact_at::time < business_start::time
-    or contact_at::time >= business_end::time;

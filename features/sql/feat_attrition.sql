@@ -1,6 +1,7 @@
 -- feat_attrition: one row per manager_id × month (employed months): book size and the
 -- attrition features of families 1, 4 (going dark), 7 (exit, reassignment) and the elderly
--- customers among the lost (8).
+-- customers among the lost (8). Counts the rows of int_book_month (lost: losses from the book,
+-- with int_customer_losses' flags) and int_reassignments (moves watched, losses after them).
 -- The months from $since on (features/build.py keeps the earlier ones).
 with manager_months as (
     select * from int_manager_month where month >= $since::date
@@ -11,83 +12,49 @@ book as (
 ),
 
 losses as (
-    select * from int_customer_loss
+    select * from int_customer_losses
 ),
 
-lost_from_book as (
-    select
-        b.manager_id, b.month, b.customer_id, b.start_aum, l.lost_on,
-        age_on(c.birth_date, l.lost_on) as age
-    from book b
-    join losses l
-      on l.customer_id = b.customer_id
-     and l.lost_on between b.month and last_day(b.month)
-    left join stg_customers c on c.customer_id = b.customer_id
-),
-
--- a lost customer "went dark" when nobody logged a contact in the days before the loss
-dark as (
-    select x.manager_id, x.month, x.customer_id
-    from lost_from_book x
-    where not exists (
-        select 1 from stg_contacts k
-        where k.customer_id = x.customer_id
-          and k.contact_at::date between x.lost_on - $dark_days::integer and x.lost_on
-    )
+reassignments as (
+    select * from int_reassignments
 ),
 
 book_stats as (
     select
-        b.manager_id,
-        b.month,
-        count(*) as book_size,
-        sum(b.start_aum) as book_aum
-    from book b
-    group by all
-),
-
-loss_stats as (
-    select
         manager_id,
         month,
+        count(*) as book_size,
+        sum(start_aum) as book_aum
+    from book
+    group by all
+),
+
+-- losses from the book: elderly customers, and customers who went dark before they left
+loss_stats as (
+    select
+        b.manager_id,
+        b.month,
         count(*) as lost_customers,
-        count(*) filter (where age >= $elderly_age::integer) as elderly_lost,
-        sum(start_aum) as lost_aum
-    from lost_from_book
+        count(*) filter (where l.elderly) as elderly_lost,
+        count(*) filter (where l.went_dark) as dark_lost,
+        sum(b.start_aum) as lost_aum
+    from book b
+    join losses l using (customer_id)
+    where b.lost
     group by all
 ),
 
-dark_stats as (
-    select manager_id, month, count(*) as dark_lost
-    from dark
-    group by all
-),
-
--- reassigned away: the manager's spell ended while the customer stayed with the bank
-reassigned_away as (
-    select s.manager_id, s.customer_id, s.end_date as moved_on
-    from stg_assignments s
-    left join losses l using (customer_id)
-    where s.end_date is not null
-      and (l.lost_on is null or l.lost_on > s.end_date)
-      and exists (select 1 from stg_assignments n
-                  where n.customer_id = s.customer_id and n.manager_id <> s.manager_id
-                    and n.start_date between s.end_date - 7 and s.end_date + 7)
-),
-
+-- customers reassigned away in the months the move is watched, and those lost after it
 reassign_stats as (
     select
         mm.manager_id,
         mm.month,
-        count(*) filter (where r.moved_on > mm.month_end - $reassign_loss_days::integer) as moved_recently,
-        count(*) filter (where l.lost_on between mm.month and mm.month_end
-                           and l.lost_on <= r.moved_on + $reassign_loss_days::integer) as lost_after_move
+        count(*) as moved_recently,
+        count(*) filter (where r.loss_month = mm.month) as lost_after_move
     from manager_months mm
-    join reassigned_away r
+    join reassignments r
       on r.manager_id = mm.manager_id
-     and r.moved_on <= mm.month_end
-     and r.moved_on > mm.month_end - $reassign_loss_days::integer
-    left join losses l on l.customer_id = r.customer_id
+     and mm.month between r.watch_from_month and r.watch_to_month
     group by all
 ),
 
@@ -126,7 +93,9 @@ final as (
         coalesce(ls.elderly_lost, 0) as elderly_lost_customers,
         coalesce(ls.lost_customers, 0) / nullif(bs.book_size, 0) as churn_rate,
         coalesce(ls.lost_aum, 0) / nullif(bs.book_aum, 0) as churned_aum_share,
-        coalesce(ds.dark_lost, 0) as dark_lost_customers,
+        coalesce(ls.dark_lost, 0) as dark_lost_customers,
+        coalesce(rs.moved_recently, 0) as reassigned_away,
+        coalesce(rs.lost_after_move, 0) as lost_after_reassignment,
         rs.lost_after_move / nullif(rs.moved_recently, 0) as reassign_loss_rate,
         -- shown in the months that overlap the window before the exit
         case when mm.exit_date is not null
@@ -135,7 +104,6 @@ final as (
     from manager_months mm
     left join book_stats bs using (manager_id, month)
     left join loss_stats ls using (manager_id, month)
-    left join dark_stats ds using (manager_id, month)
     left join reassign_stats rs using (manager_id, month)
     left join exit_stats es using (manager_id)
 )

@@ -1,23 +1,10 @@
--- feat_contacts: one row per manager_id × month with logged contacts: off-hours share
--- (outside $business_start-$business_end, weekends, public holidays; make-up working
--- days count as workdays, from ref_calendar) and the 90th-percentile logging lag.
+-- feat_contacts: one row per manager_id × month with logged contacts (int_contact_events):
+-- the off-hours share (outside business hours, weekends, public holidays; make-up working
+-- days are workdays) and the 90th-percentile logging lag. offhours_contacts is the share's
+-- numerator, contacts its denominator (the support).
 -- The months from $since on (features/build.py keeps the earlier ones).
 with contacts as (
-    select * from stg_contacts where contact_at >= $since::date
-),
-
-calendar as (
-    select * from ref_calendar
-),
-
-classified as (
-    select
-        k.manager_id,
-        date_trunc('month', k.contact_at)::date as month,
-        off_hours(k.contact_at, cal.is_workday, $business_start, $business_end) as off_hours,
-        greatest(epoch(k.logged_at - k.contact_at), 0) / 86400.0 as lag_days
-    from contacts k
-    left join calendar cal on cal.day = k.contact_at::date
+    select * from int_contact_events where month >= $since::date
 ),
 
 final as (
@@ -25,9 +12,10 @@ final as (
         manager_id,
         month,
         count(*) as contacts,
+        count(*) filter (where off_hours) as offhours_contacts,
         avg(off_hours::integer) as offhours_contact_share,
         quantile_cont(lag_days, 0.9) as logging_lag_p90_days
-    from classified
+    from contacts
     group by all
 )
 

@@ -1,53 +1,23 @@
 -- feat_outflows: one row per manager_id × month with outflows or maturities: counterparty
--- concentration (family 2), maturity leakage (3), the elderly share of outflows and the
--- elderly customers' leaked maturities (8).
+-- concentration (family 2: int_counterparty_months), maturity leakage (3: int_matured_deals),
+-- the elderly share of outflows (int_outflows) and the elderly customers' leaked maturities (8).
 -- An outflow belongs to the manager who owned the customer on the day it left.
 -- The months from $since on (features/build.py keeps the earlier ones).
-with months as (
-    select * from int_months where month >= $since::date
+with outflows as (
+    select * from int_outflows where month >= $since::date
 ),
 
-outflows as (
-    select *
-    from int_outflows
-    -- the first month's shared-counterparty window starts this many months before it
-    where transfer_at >= $since::date - to_months($shared_counterparty_months::integer - 1)
-),
-
--- households per counterparty over the month and the ($shared_counterparty_months - 1) before:
--- a family paying its family account is one household, and money to the customer's own
--- account elsewhere goes to nobody else (int_outflows)
-shared as (
-    select mo.month, o.manager_id, o.counterparty, count(distinct o.household_id) as customers
-    from months mo
-    join outflows o
-      on o.month > mo.month - to_months($shared_counterparty_months::integer)
-     and o.month <= mo.month
-    where not o.own_account
-    group by all
-),
-
--- every paying customer of a counterparty bank-wide over the same window: a counterparty paid
--- mostly by one manager's customers (a shell company, a private account) is what diversion
--- looks like; a popular one paid from all over the bank is not
-counterparty_reach as (
-    select mo.month, o.counterparty, count(distinct o.customer_id) as all_customers
-    from months mo
-    join outflows o
-      on o.month > mo.month - to_months($shared_counterparty_months::integer)
-     and o.month <= mo.month
-    group by all
+payees as (
+    select * from int_counterparty_months where month >= $since::date
 ),
 
 shared_stats as (
     select
-        s.manager_id,
-        s.month,
-        max(s.customers) as shared_counterparty_customers,
-        coalesce(max(s.customers) filter (where s.customers >= 2 and s.customers >= 0.5 * r.all_customers), 0)
-            as exclusive_counterparty_customers
-    from shared s
-    join counterparty_reach r using (month, counterparty)
+        manager_id,
+        month,
+        max(households) as shared_counterparty_customers,
+        coalesce(max(households) filter (where exclusive), 0) as exclusive_counterparty_customers
+    from payees
     group by all
 ),
 
@@ -55,7 +25,7 @@ elderly_stats as (
     select
         manager_id,
         month,
-        sum(amount) filter (where age >= $elderly_age::integer) / nullif(sum(amount), 0) as elderly_outflow_share,
+        sum(amount) filter (where elderly) / nullif(sum(amount), 0) as elderly_outflow_share,
         count(*) as outflows
     from outflows
     group by all
@@ -71,7 +41,7 @@ leakage as (
         month,
         count(*) as matured_deals,
         count(*) filter (where leaked) as leaked_deals,
-        count(*) filter (where leaked and age >= $elderly_age::integer) as elderly_leaked_deals
+        count(*) filter (where leaked and elderly) as elderly_leaked_deals
     from matured
     group by all
 ),

@@ -1,5 +1,7 @@
 -- int_book_month: one row per manager_id × customer_id × month: the customer was the
--- manager's at month start (open, not yet lost), with the previous month-end AUM.
+-- manager's at month start (open, not yet lost), with the previous month-end AUM; lost: the
+-- customer was lost in the month (int_customer_losses), a loss from this book. feat_attrition
+-- counts these rows (book size, churn) and the report's lost-customer evidence shows the lost ones.
 -- The months from $since on (features/build.py keeps the earlier ones).
 with spells as (
     select * from stg_assignments
@@ -12,11 +14,11 @@ months as (
 customers as (
     select c.customer_id, c.opened_at, l.lost_on
     from stg_customers c
-    left join int_customer_loss l using (customer_id)
+    left join int_customer_losses l using (customer_id)
 ),
 
 owned as (
-    select s.manager_id, s.customer_id, mo.month
+    select s.manager_id, s.customer_id, mo.month, c.lost_on
     from spells s
     join months mo
       on s.start_date <= mo.month
@@ -29,8 +31,11 @@ owned as (
 
 final as (
     select
-        o.*,
-        coalesce(b.aum, 0) as start_aum
+        o.manager_id,
+        o.customer_id,
+        o.month,
+        coalesce(b.aum, 0) as start_aum,
+        coalesce(o.lost_on <= last_day(o.month), false) as lost
     from owned o
     left join stg_balances b
       on b.customer_id = o.customer_id

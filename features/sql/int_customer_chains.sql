@@ -7,15 +7,17 @@
 --     $churn_min_balance) that is not explained (int_outflows: own account, household,
 --     popular payee);
 --   off_system: in the $dark_days days before it, no logged contact at all (silence), or a
---     contact off hours, or one logged $late_log_days or more days after it happened;
+--     contact off hours, or one logged late (int_contact_events: off_hours, late_logged);
 --   destination: money of the customer went, within $maturity_window_days days of the event,
 --     to a suspicious payee (int_outflows: a declared relative's, or one that customers of
 --     two or more households in the book pay). A payee merely new to the customer and rare
 --     in the bank is no link: most private payees are (measured on the tuning banks: with
 --     it, a third of innocent senior books had a 3-link chain);
---   lost: the customer was lost (int_customer_loss) from 30 days before the event to
+--   lost: the customer was lost (int_customer_losses) from 30 days before the event to
 --     $reassign_loss_days days after it.
--- links = 1 + the three flags: 4 is a complete chain, 3 a chain with one link missing.
+-- links = 1 + the three flags: 4 is a complete chain, 3 a chain with one link missing
+-- (is_chain: at least 3). Off hours and late logging are int_contact_events' flags.
+-- feat_chains aggregates these rows and the report's chain evidence filters them.
 -- The months from $since on (features/build.py keeps the earlier ones).
 with outflows as (
     select * from int_outflows
@@ -53,23 +55,28 @@ events as (
     group by all
 ),
 
-calendar as (
-    select * from ref_calendar
+contacts as (
+    select * from int_contact_events
 ),
 
 contact_signs as (
     select
         e.customer_id, e.event_on,
         count(k.contact_id) as contacts,
-        count(k.contact_id) filter (where off_hours(k.contact_at, cal.is_workday, $business_start, $business_end))
-            as offhours_contacts,
-        count(k.contact_id) filter (where k.logged_at >= k.contact_at + to_days($late_log_days::integer))
-            as late_logged
+        count(k.contact_id) filter (where k.off_hours) as offhours_contacts,
+        count(k.contact_id) filter (where k.late_logged) as late_logged
     from events e
-    left join stg_contacts k
+    left join contacts k
       on k.customer_id = e.customer_id
      and k.contact_at::date between e.event_on - $dark_days::integer and e.event_on
-    left join calendar cal on cal.day = k.contact_at::date
+    group by all
+),
+
+-- the last logged contact up to the event (the evidence shows how long the silence was)
+last_contacts as (
+    select e.customer_id, e.event_on, max(k.contact_at)::date as last_contact
+    from events e
+    join contacts k on k.customer_id = e.customer_id and k.contact_at::date <= e.event_on
     group by all
 ),
 
@@ -89,7 +96,7 @@ destinations as (
 losses as (
     select e.customer_id, e.event_on, l.lost_on
     from events e
-    join int_customer_loss l
+    join int_customer_losses l
       on l.customer_id = e.customer_id
      and l.lost_on between e.event_on - 30 and e.event_on + $reassign_loss_days::integer
 ),
@@ -109,19 +116,25 @@ linked as (
         d.customer_id is not null as destination,
         coalesce(d.to_relative, false) as to_relative,
         d.counterparty,
-        l.lost_on
+        l.lost_on,
+        lc.last_contact
     from events e
     join contact_signs s using (customer_id, event_on)
+    left join last_contacts lc using (customer_id, event_on)
     left join destinations d using (customer_id, event_on)
     left join losses l using (customer_id, event_on)
 ),
 
-final as (
-    select
-        *,
-        1 + off_system::integer + destination::integer + (lost_on is not null)::integer as links
+counted as (
+    select *, 1 + off_system::integer + destination::integer + (lost_on is not null)::integer as links
     from linked
     where month >= $since::date
+),
+
+final as (
+    -- a chain: at least 3 of the 4 links (what the chain features count and the report shows)
+    select *, links >= 3 as is_chain
+    from counted
 )
 
 select * from final

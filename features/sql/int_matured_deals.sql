@@ -1,7 +1,7 @@
 -- int_matured_deals: one row per won term product that matured in a month from $since to the
--- audit month: the customer's age at maturity, what they put into new products from a week
--- before to $maturity_window_days days after (a renewal) and what they moved out in those
--- days. Leaked: moved out, net of reinvested, at least half the matured amount — net, not
+-- audit month: the customer's age at maturity (elderly: $elderly_age or more), what they put
+-- into new products from a week before to $maturity_window_days days after (a renewal) and
+-- what they moved out in those days. Leaked: moved out, net of reinvested, at least half the matured amount — net, not
 -- "no renewal at all", because a token renewal while most of the money leaves is still
 -- leakage. feat_outflows counts these rows and the report's maturity evidence shows them,
 -- so both use the one definition.
@@ -50,6 +50,7 @@ final as (
         amount,
         maturity_date,
         age_on(birth_date, maturity_date) as age,
+        age_on(birth_date, maturity_date) >= $elderly_age::integer as elderly,
         reinvested,
         moved_out,
         moved_out - reinvested >= 0.5 * amount as leaked

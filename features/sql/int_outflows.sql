@@ -6,7 +6,9 @@
 -- (suspicious_payee): an account or name the manager declared as a relative's
 -- (related_parties), or a payee that customers of two or more households in the same book
 -- pay (one family paying its family account is one household). Counted over the transfer's
--- month and $shared_counterparty_months - 1 months either side. feat_outflows, int_customer_chains and the outflow evidence read these rows.
+-- month and $shared_counterparty_months - 1 months either side. elderly: the customer was
+-- $elderly_age or more that day. feat_outflows, int_counterparty_months, int_customer_chains and
+-- the outflow evidence read these rows.
 -- The months from $since on (features/build.py keeps the earlier ones).
 with transfers as (
     select *
@@ -83,6 +85,7 @@ flagged as (
     select
         o.*,
         age_on(c.birth_date, o.transfer_at::date) as age,
+        age_on(c.birth_date, o.transfer_at::date) >= $elderly_age::integer as elderly,
         coalesce(o.counterparty_name = c.customer_name, false) as own_account,
         hn.household_id is not null as to_household,
         ra.manager_id is not null or rn.manager_id is not null as to_relative,

@@ -1,7 +1,7 @@
--- evidence_chains: one row per customer × money event of a reported manager in the evidence
--- window whose trail has at least 3 of its 4 links, or whose money went to a relative the
--- manager declared (int_customer_chains, the rows the chain features count: relative payees
--- count with any number of links): the customer's trail as one row with its dates.
+-- evidence_chains: the rows of int_customer_chains the chain features count, for the reported
+-- managers and the months of the evidence window: one row per customer × money event that is
+-- a chain (is_chain) or whose money went to a relative the manager declared (to_relative:
+-- counted with any number of links): the customer's trail as one row with its dates.
 with managers as (
     select * from report_managers
 ),
@@ -9,11 +9,12 @@ with managers as (
 chains as (
     select *
     from int_customer_chains
-    where (links >= 3 or to_relative)
-      and event_on between $window_start::date and $window_end::date
+    where (is_chain or to_relative)
+      and month between $window_start::date and $window_end::date
       and manager_id in (select manager_id from managers)
 ),
 
+-- the payee's name and account as last paid (display only: the chain row has its key)
 payees as (
     select distinct on (counterparty) counterparty, counterparty_name, counterparty_bank, counterparty_account
     from int_outflows
@@ -21,19 +22,12 @@ payees as (
     order by counterparty, transfer_at desc, transfer_id desc
 ),
 
-last_contacts as (
-    select c.customer_id, c.event_on, max(k.contact_at)::date as last_contact
-    from chains c
-    join stg_contacts k on k.customer_id = c.customer_id and k.contact_at::date <= c.event_on
-    group by all
-),
-
 final as (
     select
         c.manager_id,
         c.customer_id,
         cu.customer_name,
-        l.last_contact,
+        c.last_contact,
         case when c.silent then 'silent' when c.offhours then 'offhours'
              when c.late_logged then 'late_logged' end as off_system,
         c.event,
@@ -48,7 +42,6 @@ final as (
     from chains c
     left join stg_customers cu using (customer_id)
     left join payees p using (counterparty)
-    left join last_contacts l using (customer_id, event_on)
 )
 
 select * from final order by manager_id, links desc, event_on desc, customer_id

@@ -1,28 +1,33 @@
--- evidence_contacts: one row per logged contact of a reported manager in the evidence window
--- that was off hours (outside $business_start-$business_end, weekend or public holiday; make-up
--- working days are workdays) or logged $lag_days_min or more days after it happened. The
--- caller shows the most recent ones; counts cover them all.
+-- evidence_contacts: the rows of int_contact_events behind the contact features, for the
+-- reported managers and the months of the evidence window: one row per logged contact that
+-- was off hours (off_hours: the off-hours share's numerator) or late (late: logged at least as
+-- late as the month's 90th-percentile lag, feat_contacts' logging_lag_p90_days — the slowest
+-- tenth that sets it; a contact logged at once is never late). The caller shows the most
+-- recent ones; counts cover them all.
 with managers as (
     select * from report_managers
 ),
 
 contacts as (
-    select k.*
-    from stg_contacts k
-    where k.manager_id in (select manager_id from managers)
-      and k.contact_at::date between $window_start::date and $window_end::date
+    select *
+    from int_contact_events
+    where month between $window_start::date and $window_end::date
+      and manager_id in (select manager_id from managers)
 ),
 
-classified as (
+lag_p90 as (
+    select manager_id, month, logging_lag_p90_days
+    from feat_contacts
+    where month between $window_start::date and $window_end::date
+      and manager_id in (select manager_id from managers)
+),
+
+flagged as (
     select
-        k.*,
-        not coalesce(cal.is_workday, dayofweek(k.contact_at) between 1 and 5)
-            or k.contact_at::time < $business_start::time
-            or k.contact_at::time >= $business_end::time as off_hours,
-        not coalesce(cal.is_workday, dayofweek(k.contact_at) between 1 and 5) as non_workday,
-        greatest(epoch(k.logged_at - k.contact_at), 0) / 86400.0 as lag_days
-    from contacts k
-    left join ref_calendar cal on cal.day = k.contact_at::date
+        c.*,
+        c.lag_days > 0 and c.lag_days >= p.logging_lag_p90_days as late
+    from contacts c
+    join lag_p90 p using (manager_id, month)
 ),
 
 final as (
@@ -32,16 +37,17 @@ final as (
         c.customer_id,
         cu.customer_name,
         c.contact_at,
-        c.logged_at,
+        k.logged_at,
         round(c.lag_days, 1) as lag_days,
-        c.channel,
+        k.channel,
         c.off_hours,
-        c.lag_days >= $lag_days_min as late,
+        c.late,
         c.non_workday,
-        c.note
-    from classified c
-    left join stg_customers cu using (customer_id)
-    where c.off_hours or c.lag_days >= $lag_days_min
+        k.note
+    from flagged c
+    left join stg_contacts k using (contact_id)
+    left join stg_customers cu on cu.customer_id = c.customer_id
+    where c.off_hours or c.late
 )
 
 select * from final order by manager_id, contact_at desc, contact_id

@@ -1,20 +1,21 @@
--- evidence_deals: one row per deal of a reported manager in the evidence window that is a
--- won wealth/insurance/fund sale without a recording id (kind 'unrecorded') or a deal lost
--- or cancelled after reaching proposal or negotiation (kind 'late_loss').
+-- evidence_deals: the deals feat_sales counts, for the reported managers and the months of the
+-- evidence window: one row per closed deal of int_sales that is an unrecorded sale (kind
+-- 'unrecorded') or a late-stage loss (kind 'late_loss').
 with managers as (
     select * from report_managers
 ),
 
 deals as (
-    select d.*, coalesce(d.closed_at, d.created_at)::date as deal_date
-    from stg_deals d
-    where d.manager_id in (select manager_id from managers)
-      and coalesce(d.closed_at, d.created_at)::date between $window_start::date and $window_end::date
+    select *
+    from int_sales
+    where (unrecorded or late_stage_loss)
+      and month between $window_start::date and $window_end::date
+      and manager_id in (select manager_id from managers)
 ),
 
 final as (
     select
-        case when d.status = 'won' then 'unrecorded' else 'late_loss' end as kind,
+        case when d.unrecorded then 'unrecorded' else 'late_loss' end as kind,
         d.manager_id,
         d.deal_id,
         d.customer_id,
@@ -27,8 +28,6 @@ final as (
         d.lost_reason
     from deals d
     left join stg_customers c using (customer_id)
-    where (d.status = 'won' and d.product_type in ('wealth', 'insurance', 'fund') and d.recording_id is null)
-       or (d.status in ('lost', 'cancelled') and d.stage in ('proposal', 'negotiation'))
 )
 
 select * from final order by kind, manager_id, deal_date desc, deal_id

@@ -1,6 +1,6 @@
--- evidence_elderly_outflows: one row per outflow in the evidence window from a customer aged
--- $elderly_age or more who was in a reported manager's book on the day the money left
--- (int_outflows, the rows feat_outflows' elderly share adds up).
+-- evidence_elderly_outflows: the outflows feat_outflows' elderly share adds up, for the reported
+-- managers and the months of the evidence window: one row per outflow of int_outflows flagged
+-- elderly (the customer's age that day), owed to the manager who owned the customer that day.
 with managers as (
     select * from report_managers
 ),
@@ -9,7 +9,8 @@ outflows as (
     select o.*, c.customer_name
     from int_outflows o
     join stg_customers c using (customer_id)
-    where o.transfer_at::date between $window_start::date and $window_end::date
+    where o.elderly
+      and o.month between $window_start::date and $window_end::date
       and o.manager_id in (select manager_id from managers)
 ),
 
@@ -26,7 +27,6 @@ final as (
         counterparty_name,
         counterparty_account
     from outflows
-    where age >= $elderly_age::integer
 )
 
 select * from final order by manager_id, transfer_on desc, transfer_id
