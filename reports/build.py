@@ -167,7 +167,7 @@ def _feature_row(f, month: str, row, label: str, is_reason: bool) -> FeatureRow:
 
 def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, settings) -> AuditReport:
     as_of = as_of.replace(day=1)
-    t = words(run.lang)
+    t = words(run.lang, settings)
     masker = Masker(run.unmask)
     label = "label_zh" if run.lang == "zh" else "label_en"
     def meaning(feature) -> str:  # the thresholds it quotes are this run's settings

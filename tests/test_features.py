@@ -145,6 +145,11 @@ def test_words_that_quote_a_threshold_take_it_from_the_settings():
         assert "{" not in text and "}" not in text
     for f in CATALOG:
         assert not re.search(r"\b(65|90)\b|20%", f.meaning_zh + f.meaning_en), f.name
+    # the report's own words too (the chain table's "no logged contact for N days")
+    from reports.i18n import words
+
+    assert words("zh", changed)["off_system_silent"] == "50天无联系记录"
+    assert words("en", Settings())["off_system_silent"] == "no logged contact for 60 days"
 
 
 def test_offhours_share_follows_chinas_calendar_and_business_hours(bank):
