@@ -130,7 +130,11 @@ def _run_dbt(con, variables: dict, full: bool, since: dt.date, as_of: dt.date, r
     with tempfile.TemporaryDirectory(prefix="feidan-dbt-") as work:
         work = Path(work)
         (work / "profiles.yml").write_text(json.dumps({"feidan": {"target": "duckdb", "outputs": {"duckdb": {
-            "type": "duckdb", "path": path, "threads": 1, "config_options": opened_with(path)}}}}))
+            "type": "duckdb", "path": path, "threads": 1, "config_options": opened_with(path),
+            # close dbt's connection when the build ends: an open one would pin the database
+            # instance to this configuration, and a later read-only or differently configured
+            # connection to the file in this process would be refused
+            "keep_open": False}}}}))
         args = ["build", "--project-dir", str(PROJECT), "--profiles-dir", str(work),
                 "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
                 "--vars", json.dumps(variables), "--quiet", "--no-use-colors", "--no-write-json",
@@ -152,7 +156,11 @@ def _run_dbt(con, variables: dict, full: bool, since: dt.date, as_of: dt.date, r
         if node.status != "success":
             failures.append(f"{name}: {node.message}")
     if failures or (outcome.exception is not None and not result.failed_checks):
-        raise FeatureBuildFailed("feature build failed: " + "; ".join(failures or [str(outcome.exception)]))
+        message = "; ".join(failures or [str(outcome.exception)])
+        if "different configuration" in message:
+            message += (" (dbt opens the warehouse again in this process with the configuration "
+                        "core.warehouse.connect used: open the warehouse with it)")
+        raise FeatureBuildFailed("feature build failed: " + message)
     for name in result.seconds:
         result.rows[name] = con.execute(f"select count(*) from {name}").fetchall()[0][0]
     return months

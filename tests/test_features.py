@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import write_bundle
+from conftest import hand_bank, write_bundle
 
 from core.settings import Settings
 from features.build import build_features, feature_vars
@@ -97,12 +97,7 @@ ALL = {"managers.csv": MANAGERS, "customers.csv": CUSTOMERS, "assignments.csv": 
 
 @pytest.fixture(scope="module")
 def bank(tmp_path_factory):
-    import duckdb
-
-    folder = write_bundle(tmp_path_factory.mktemp("bank") / "b", ALL, base=False)
-    con = duckdb.connect(str(folder.parent / "w.duckdb"))
-    ingest_bundle(con, folder)
-    result = build_features(con, OCT, Settings())
+    con, result = hand_bank(tmp_path_factory.mktemp("bank"), ALL, OCT)
     yield con, result
     con.close()
 
