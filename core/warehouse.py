@@ -42,6 +42,7 @@ def connect(settings: Settings, read_only: bool = False, create: bool = True) ->
                 "wait for the other run to finish"
             ) from exc
         raise
+    _opened_with[str(path.resolve())] = config
     held = _held.pop(str(path.resolve()), None)
     if held is not None:
         held.close()  # this connection shares the held one's database instance: the lock stays
@@ -56,6 +57,17 @@ class WarehouseBusy(RuntimeError):
 
 class WarehouseMissing(RuntimeError):
     pass
+
+
+# The configuration each warehouse file was opened with in this process. A second
+# connection to the same file (dbt's, in features/build.py) shares the database instance
+# only when it asks for exactly this configuration.
+_opened_with: dict[str, dict] = {}
+
+
+def opened_with(path: str | Path) -> dict:
+    """The configuration `connect` opened this file with ({} if it did not open it)."""
+    return dict(_opened_with.get(str(Path(path).resolve()), {}))
 
 
 # A connection held for a later connect() in this process (see hold).

@@ -1,7 +1,19 @@
-"""Building feat_manager_month: the feature models in dependency order, then the checks.
+"""Building feat_manager_month: the dbt project in this folder, on the open warehouse.
 
-The connection and the audit month are passed in; nothing here reads the clock
-or the environment. Parameters are bound (`$name` in the SQL), never formatted in.
+The models (sql/), their data checks (checks/) and the order between them are the dbt
+project's (`dbt_project.yml`; the DAG comes from ref()). This module only decides what a
+build must redo and reports what it did:
+
+- the vars: one Settings object, rendered into the SQL as literals (macros/params.sql);
+- since: the first month to rebuild. Models with a month column are incremental by month
+  (their pre-hook forgets the months from `since` on and the model inserts them again); a
+  change of the project's files, the vars or the tables the data supports is a full refresh;
+- the checks: `dbt build` runs them after the models they read; a failing check names
+  itself and its offending rows in FeatureCheckFailed.
+
+The connection and the audit month are passed in; nothing here reads the clock or the
+environment. dbt opens the same database file in this process, so it shares the
+connection's database instance (DuckDB allows one writer per file).
 """
 
 from __future__ import annotations
@@ -9,39 +21,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import time
+import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 
 import duckdb
 
 from core.contract import OPTIONAL_TABLES
 from core.parse import install_macros, macros_sql
+from core.warehouse import opened_with
 from features.calendar import build_calendar
 from features.catalog import CATALOG, FEATURE_NAMES, skipped_families
 from features.staging import EVERYTHING
 
-# Dependency order: each model reads only stg_* tables and the models before it.
-# models built one month at a time (their SQL takes $score_month)
-PER_MONTH = {"feat_feature_scores"}
-# rebuilt whole every time: small, or not by month (a customer's first loss), or a month's
-# rows depend on rows of any date (an edit to a number some other customer ever had)
-WHOLE = {"int_months", "int_manager_month", "int_customer_losses", "int_reassignments", "int_customer_numbers",
-         "int_households", "int_phone_edits", "feat_edits"}
-# the others have a month column and take $since: they compute the months from $since on,
-# which replace the table's rows from then (see _since)
-MODELS = [
-    "int_months", "int_manager_month", "int_contact_events", "int_customer_losses", "int_book_month",
-    "int_reassignments", "int_sales", "int_customer_numbers", "int_households", "int_phone_edits",
-    "int_matured_deals", "int_outflows", "int_counterparty_months", "int_customer_chains",
-    "feat_attrition", "feat_contacts", "feat_outflows", "feat_edits", "feat_sales", "feat_complaints",
-    "feat_chains",
-    "int_feature_values", "int_feature_support", "feat_feature_scores", "feat_manager_month",
-]
-CHECKS = [
-    "assert_feat_unique_grain", "assert_feat_no_negative_values",
-    "assert_feat_shares_in_unit_interval", "assert_feat_book_within_customers",
-]
+PROJECT = Path(str(resources.files("features")))
+FEATURE_TABLE = "feat_manager_month"
 
 
 @dataclass
@@ -59,13 +54,13 @@ class FeatureCheckFailed(RuntimeError):
     pass
 
 
-def _sql(folder: str, name: str) -> str:
-    return resources.files("features").joinpath(folder, f"{name}.sql").read_text(encoding="utf-8")
+class FeatureBuildFailed(RuntimeError):
+    pass
 
 
-def _bound(sql: str, params: dict) -> dict:
-    """Only the parameters this SQL uses (DuckDB rejects unused named parameters)."""
-    return {k: v for k, v in params.items() if f"${k}" in sql}
+def model_names() -> list[str]:
+    """The project's models (one .sql file each under sql/)."""
+    return sorted(p.stem for p in (PROJECT / "sql").glob("*.sql"))
 
 
 def latest_month(con: duckdb.DuckDBPyConnection) -> dt.date | None:
@@ -75,18 +70,11 @@ def latest_month(con: duckdb.DuckDBPyConnection) -> dt.date | None:
         (select date_trunc('month', max(contact_at))::date from stg_contacts))""").fetchall()[0][0]
 
 
-def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> FeatureBuild:
-    as_of = as_of.replace(day=1)
-    install_macros(con)
-    result = FeatureBuild(as_of)
-    # fetchall, not fetchone: DuckDB 2 refuses register() while a result is unfinished
-    first, last = con.execute("select min(contact_at)::date, max(contact_at)::date from stg_contacts").fetchall()[0]
-    end = _next_month(as_of) - dt.timedelta(days=1)
-    build_calendar(con, min(first or as_of, as_of) - dt.timedelta(days=31), max(last or end, end))
-    result.skipped = skipped_features(con)
-    params = {
-        "as_of": as_of,
-        "business_start": settings.business_start, "business_end": settings.business_end,
+def feature_vars(as_of: dt.date, settings, skipped: dict) -> dict:
+    """Everything the models read besides the tables: dbt vars (see macros/params.sql)."""
+    return {
+        "as_of": as_of.isoformat(),
+        "business_start": settings.business_start.isoformat(), "business_end": settings.business_end.isoformat(),
         "churn_aum_ratio": settings.churn_aum_ratio, "churn_min_balance": settings.churn_min_balance,
         "reassign_loss_days": settings.reassign_loss_days, "dark_days": settings.dark_days,
         "maturity_window_days": settings.maturity_window_days,
@@ -98,38 +86,31 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
         "self_min_months": settings.self_min_months, "min_support": settings.min_support,
         "shrink_prior_events": settings.shrink_prior_events, "shrink_z": settings.shrink_z,
         "share_features": [f.name for f in CATALOG if f.unit == "share"],
-        "feature_names": FEATURE_NAMES,
+        "feature_names": list(FEATURE_NAMES),
         "min_scales": [f.min_scale for f in CATALOG],
+        # a feature whose table is missing is unknown, not zero (int_feature_values' post-hook)
+        "skipped_features": sorted(name for name in skipped if name in FEATURE_NAMES),
     }
-    version = _version(params, result.skipped)
-    params["since"] = _since(con, version, as_of, settings)
-    result.since = None if params["since"] == EVERYTHING else params["since"]
-    con.execute("set variable feature_since = $since::date", {"since": params["since"]})
+
+
+def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> FeatureBuild:
+    as_of = as_of.replace(day=1)
+    install_macros(con)
+    result = FeatureBuild(as_of)
+    # fetchall, not fetchone: DuckDB 2 refuses register() while a result is unfinished
+    first, last = con.execute("select min(contact_at)::date, max(contact_at)::date from stg_contacts").fetchall()[0]
+    end = _next_month(as_of) - dt.timedelta(days=1)
+    build_calendar(con, min(first or as_of, as_of) - dt.timedelta(days=31), max(last or end, end))
+    result.skipped = skipped_features(con)
+    variables = feature_vars(as_of, settings, result.skipped)
+    version = _version(variables)
+    since = _since(con, version, as_of, settings)
+    result.since = None if since == EVERYTHING else since
     # forget first: a build that stops half-way leaves a full rebuild to the next one
     con.execute("create or replace table feature_build_state (version varchar, as_of date)")
-    for model in MODELS:
-        start = time.perf_counter()
-        sql = _sql("sql", model)
-        if model in PER_MONTH:
-            result.rebuilt_months[model] = _build_per_month(con, model, sql, params)
-        elif model in WHOLE or result.since is None:
-            con.execute(f"create or replace table {model} as {sql}", _bound(sql, params))
-        else:
-            con.execute(f"delete from {model} where month >= $since or month > $as_of",
-                        {"since": params["since"], "as_of": as_of})
-            if params["since"] <= as_of:
-                con.execute(f"insert into {model} by name {sql}", _bound(sql, params))
-        if model == "int_feature_values" and result.skipped:
-            # a feature whose table is missing is unknown, not zero
-            sets = ", ".join(f"{name} = null" for name in result.skipped if name in FEATURE_NAMES)
-            con.execute(f"update int_feature_values set {sets}")
-        result.seconds[model] = time.perf_counter() - start
-        result.rows[model] = con.execute(f"select count(*) from {model}").fetchall()[0][0]
-    for check in CHECKS:
-        sql = _sql("checks", check)
-        bad = con.execute(f"select count(*) from ({sql})", _bound(sql, params)).fetchall()[0][0]
-        if bad:
-            result.failed_checks[check] = bad
+    months = _run_dbt(con, {**variables, "since": since.isoformat()}, full=result.since is None,
+                      since=since, as_of=as_of, result=result)
+    result.rebuilt_months["feat_feature_scores"] = months
     if result.failed_checks:
         raise FeatureCheckFailed(
             "feature checks failed: " + ", ".join(f"{k} ({v} rows)" for k, v in result.failed_checks.items()))
@@ -138,13 +119,75 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
     return result
 
 
-def _version(params: dict, skipped: dict) -> str:
-    """What the feature tables were built with besides the data: the models' SQL, the
-    parameters (not the audit month) and the features the data cannot support."""
-    sql = [_sql("sql", m) for m in MODELS] + [macros_sql()]
-    fixed = {k: v for k, v in params.items() if k not in ("as_of", "since")}
-    return hashlib.sha256(json.dumps([sql, fixed, sorted(skipped)], sort_keys=True, default=str)
-                          .encode()).hexdigest()[:16]
+def _run_dbt(con, variables: dict, full: bool, since: dt.date, as_of: dt.date, result: FeatureBuild) -> list[dt.date]:
+    from dbt.cli.main import dbtRunner  # heavy import: only when a build runs
+
+    # feat_feature_scores is built one month per batch (bounded memory whatever the history
+    # length): the batches run from the first month to rebuild to the audit month, never to "now"
+    # (a rerun with nothing changed rebuilds the audit month alone: the same rows again)
+    months = _months(max(since, _first_data_month(con) or as_of), as_of) or [as_of]
+    path = _database_path(con)
+    with tempfile.TemporaryDirectory(prefix="feidan-dbt-") as work:
+        work = Path(work)
+        (work / "profiles.yml").write_text(json.dumps({"feidan": {"target": "duckdb", "outputs": {"duckdb": {
+            "type": "duckdb", "path": path, "threads": 1, "config_options": opened_with(path),
+            # close dbt's connection when the build ends: an open one would pin the database
+            # instance to this configuration, and a later read-only or differently configured
+            # connection to the file in this process would be refused
+            "keep_open": False}}}}))
+        args = ["build", "--project-dir", str(PROJECT), "--profiles-dir", str(work),
+                "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
+                "--vars", json.dumps(variables), "--quiet", "--no-use-colors", "--no-write-json",
+                "--no-partial-parse", "--no-version-check", "--no-send-anonymous-usage-stats",
+                "--event-time-start", months[0].isoformat(), "--event-time-end", _next_month(as_of).isoformat()]
+        if full:
+            args.append("--full-refresh")
+        outcome = dbtRunner().invoke(args)
+    failures = []
+    for node in outcome.result or []:
+        name = node.node.name
+        if node.node.resource_type == "test":
+            if node.status in ("fail", "error"):
+                result.failed_checks[name] = int(node.failures or 0)
+            continue
+        if node.status == "skipped":  # downstream of a failed check: the check is the news
+            continue
+        result.seconds[name] = node.execution_time
+        if node.status != "success":
+            failures.append(f"{name}: {node.message}")
+    if failures or (outcome.exception is not None and not result.failed_checks):
+        message = "; ".join(failures or [str(outcome.exception)])
+        if "different configuration" in message:
+            message += (" (dbt opens the warehouse again in this process with the configuration "
+                        "core.warehouse.connect used: open the warehouse with it)")
+        raise FeatureBuildFailed("feature build failed: " + message)
+    for name in result.seconds:
+        result.rows[name] = con.execute(f"select count(*) from {name}").fetchall()[0][0]
+    return months
+
+
+def _database_path(con: duckdb.DuckDBPyConnection) -> str:
+    (path,) = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()[0]
+    if not path:
+        raise ValueError("the feature build needs a warehouse file, not an in-memory database")
+    return path
+
+
+def _first_data_month(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The first month int_months holds (balances or contacts, whichever starts earlier)."""
+    return con.execute("""select least((select min(month) from stg_balances),
+                                       (select date_trunc('month', min(contact_at))::date from stg_contacts))""").fetchall()[0][0]
+
+
+def _version(variables: dict) -> str:
+    """What the feature tables were built with besides the data: the project's files, the
+    parse macros, and the vars except the audit month (which includes the features the
+    data cannot support)."""
+    files = sorted(p for p in PROJECT.rglob("*") if p.suffix in (".sql", ".yml") and p.is_file()
+                   and "__pycache__" not in p.parts)
+    texts = [(str(p.relative_to(PROJECT)), p.read_text(encoding="utf-8")) for p in files]
+    fixed = {k: v for k, v in variables.items() if k not in ("as_of", "since")}
+    return hashlib.sha256(json.dumps([texts, macros_sql(), fixed], sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def _since(con: duckdb.DuckDBPyConnection, version: str, as_of: dt.date, settings) -> dt.date:
@@ -155,7 +198,7 @@ def _since(con: duckdb.DuckDBPyConnection, version: str, as_of: dt.date, setting
     the last build's audit month."""
     tables = {t for (t,) in con.execute(
         "select table_name from duckdb_tables() where not temporary").fetchall()}
-    if "feature_build_state" not in tables or not set(MODELS) <= tables:
+    if "feature_build_state" not in tables or FEATURE_TABLE not in tables:
         return EVERYTHING
     built = con.execute("select version, as_of from feature_build_state").fetchall()
     if len(built) != 1 or built[0][0] != version:
@@ -174,53 +217,12 @@ def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def _build_per_month(con: duckdb.DuckDBPyConnection, model: str, sql: str, params: dict) -> list[dt.date]:
-    """One month per statement: bounded memory whatever the history length.
-
-    A month is rebuilt only when what it reads changed: its inputs' rows (a fingerprint
-    per month of int_feature_values and int_feature_support, over the month and its
-    $self_window_months look-back), the parameters or the model's SQL. A monthly bundle
-    that adds a month then rebuilds that month, not the whole history; the result is the
-    same as a rebuild (tests/test_incremental.py).
-    """
-    months = [m for (m,) in con.execute(
-        "select distinct month from int_feature_values order by month").fetchall()] or [params["as_of"]]
-    version = hashlib.sha256(json.dumps(
-        [sql, _bound(sql, {k: v for k, v in params.items() if k != "score_month"})], sort_keys=True,
-        default=str).encode()).hexdigest()[:16]
-    prints = {m: f"{version}:{p}" for m, p in con.execute("""
-        select month, count(*) || ':' || bit_xor(hash(v)) || ':' ||
-               coalesce((select count(*) || ':' || bit_xor(hash(s)) from int_feature_support s
-                         where s.month = v.month), '')
-        from int_feature_values v group by month""").fetchall()}
-    con.execute("create table if not exists feature_month_prints (model varchar, month date, fingerprint varchar)")
-    built = dict(con.execute("select month, fingerprint from feature_month_prints where model = ?",
-                             [model]).fetchall())
-    # forget first: if the build stops half-way, the next one starts from scratch
-    con.execute("delete from feature_month_prints where model = ?", [model])
-    window = params["self_window_months"]
-
-    def stale(month: dt.date) -> bool:
-        look_back = [m for m in prints if 0 <= _months_between(m, month) <= window]
-        return month not in built or any(built.get(m) != prints[m] for m in look_back)
-
-    if built and all(p.startswith(version) for p in built.values()):
-        todo = [m for m in months if stale(m)]
-        con.execute(f"delete from {model} where month in (select unnest($todo::date[])) "
-                    f"or month not in (select unnest($months::date[]))", {"todo": todo, "months": months})
-    else:
-        todo = months
-        con.execute(f"create or replace table {model} as {sql} limit 0",
-                    _bound(sql, {**params, "score_month": months[0]}))
-    for month in todo:
-        con.execute(f"insert into {model} {sql}", _bound(sql, {**params, "score_month": month}))
-    con.executemany("insert into feature_month_prints values (?, ?, ?)",
-                    [[model, m, prints[m]] for m in months if m in prints])
-    return todo
-
-
-def _months_between(earlier: dt.date, later: dt.date) -> int:
-    return (later.year - earlier.year) * 12 + later.month - earlier.month
+def _months(first: dt.date, last: dt.date) -> list[dt.date]:
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = _next_month(month)
+    return months
 
 
 def skipped_features(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:

@@ -158,7 +158,8 @@ def reasons_for(row_contrib: np.ndarray, i: int, ev: Evidence, top: int = 3,
         peak = ev.peak_month[i, j]
         out.append({
             "feature": f.name, "family": f.family, "label_zh": f.label_zh, "label_en": f.label_en,
-            "meaning_zh": f.meaning_zh, "meaning_en": f.meaning_en, "unit": f.unit, "direction": "high",
+            # no meaning words: the report renders them from the catalogue with the run's settings
+            "unit": f.unit, "direction": "high",
             "value": _num(ev.value[i, j]), "peer_median": _num(ev.peer_median[i, j]),
             "peer_group": ev.peer_group[i, j], "peer_z": peer_z, "self_z": self_z,
             "month": peak.strftime("%Y-%m") if peak is not None else None,

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -166,10 +167,11 @@ def _feature_row(f, month: str, row, label: str, is_reason: bool) -> FeatureRow:
 
 def build_report(con: duckdb.DuckDBPyConnection, as_of: dt.date, run: RunInfo, settings) -> AuditReport:
     as_of = as_of.replace(day=1)
-    t = words(run.lang)
+    t = words(run.lang, settings)
     masker = Masker(run.unmask)
     label = "label_zh" if run.lang == "zh" else "label_en"
-    meaning = "meaning_zh" if run.lang == "zh" else "meaning_en"
+    def meaning(feature) -> str:  # the thresholds it quotes are this run's settings
+        return feature.meaning(run.lang, settings)
 
     cases_df = load_cases(con, as_of)
     sample_df = load_sample(con, as_of)
@@ -249,7 +251,7 @@ class _Reported:
     t: Words
     masker: Masker
     label: str  # the catalogue's label field in the report's language
-    meaning: str
+    meaning: Callable  # Feature -> its meaning in the report's language, thresholds from settings
     names: dict[str, str]
     meta: pd.DataFrame  # manager_id -> branch_id, tier
     reasons: dict[str, str]  # manager_id -> reasons json
@@ -270,7 +272,7 @@ def _case(ctx: _Reported, row, kind: str, status: str, first_flagged: str, strat
     exact = {(f, m): (v, pm) for f, m, v, pm in zip(mine["feature"], mine["month"], mine["value"],
                                                       mine["peer_median"], strict=True)}
     quoted = [exact.get((r["feature"], r["month"]), (r["value"], r["peer_median"])) for r in raw]
-    reasons = [Reason(r["feature"], getattr(BY_NAME[r["feature"]], label), getattr(BY_NAME[r["feature"]], meaning),
+    reasons = [Reason(r["feature"], getattr(BY_NAME[r["feature"]], label), meaning(BY_NAME[r["feature"]]),
                       format_value(r["feature"], value), format_value(r["feature"], median),
                       r["peer_z"], r["self_z"], r["month"], FEATURE_EVIDENCE[r["feature"]], r.get("source"))
                for r, (value, median) in zip(raw, quoted, strict=True)]
@@ -370,7 +372,7 @@ def miss_rate_info(con, as_of: dt.date, settings, t: Words) -> dict:
     return {**info, "text": text, "strata": strata, "status": found.status}
 
 
-def method_info(con, as_of: dt.date, settings, t: Words, label: str, meaning: str) -> dict:
+def method_info(con, as_of: dt.date, settings, t: Words, label: str, meaning) -> dict:
     from importlib import metadata
 
     model_id = con.execute("select any_value(model_id) from scores where month = ?", [as_of]).fetchall()[0][0]
@@ -379,7 +381,7 @@ def method_info(con, as_of: dt.date, settings, t: Words, label: str, meaning: st
     return {
         "features": [{"label": getattr(f, label), "family": f.family, "unit": t.get(f"unit_{f.unit}", f.unit),
                       "role": t["higher"] if f.scored else t["context_only"],
-                      "meaning": getattr(f, meaning), "tables": ", ".join(f.tables) or "–"} for f in CATALOG],
+                      "meaning": meaning(f), "tables": ", ".join(f.tables) or "–"} for f in CATALOG],
         "detector": settings.detector, "model_id": model_id,
         "parameters": {"detector": settings.detector, "seed": settings.seed,
                        "score_window_months": settings.score_window_months,

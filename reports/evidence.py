@@ -12,30 +12,14 @@ from importlib import resources
 import duckdb
 import pandas as pd
 
+from features.catalog import CATALOG
 from reports.i18n import Words
 from reports.masking import Masker
 
 SHOWN_ROWS = 50  # per table and manager; counts always cover every row
 
-# feature -> evidence kind (every catalogue feature has one; a test checks it)
-FEATURE_EVIDENCE = {
-    "churn_rate": "lost_customers", "churned_aum_share": "lost_customers",
-    "churn_rate_3m": "lost_customers", "churned_aum_share_3m": "lost_customers",
-    "dark_lost_customers_3m": "lost_customers", "exit_window_churn_rate": "lost_customers",
-    "reassign_loss_rate": "reassigned_lost",
-    "shared_counterparty_customers": "counterparties", "exclusive_counterparty_customers": "counterparties",
-    "maturity_leakage_rate": "maturities", "maturity_leakage_rate_3m": "maturities",
-    "elderly_maturity_leaks_3m": "maturities", "elderly_lost_customers_3m": "lost_customers",
-    "phone_edits_by_manager": "phone_edits", "phone_edits_to_shared_number": "phone_edits",
-    "phone_edits_to_shared_number_6m": "phone_edits",
-    "unrecorded_sales_share": "unrecorded", "unrecorded_sales_share_3m": "unrecorded",
-    "late_stage_loss_rate": "late_losses",
-    "complaints_count": "complaints",
-    "offhours_contact_share": "offhours_contacts", "logging_lag_p90_days": "late_logged",
-    "elderly_outflow_share": "elderly_outflows",
-    "chain_customers": "chains", "chain_customers_3m": "chains", "complete_chain_customers_3m": "chains",
-    "chain_amount_3m": "chains", "relative_payee_customers_3m": "chains",
-}
+# feature -> evidence kind: the catalogue's (each feature names the kind that filters its event model)
+FEATURE_EVIDENCE = {f.name: f.evidence for f in CATALOG}
 
 
 @dataclass(frozen=True)

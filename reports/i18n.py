@@ -4,6 +4,10 @@ result builder look words up here, never spell them out."""
 
 from __future__ import annotations
 
+import re
+
+from features.catalog import quoted_settings
+
 LANGS = ("zh", "en")
 
 _WORDS: dict[str, tuple[str, str]] = {
@@ -137,7 +141,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "estimate": ("收缩估计", "Shrunk estimate"),
     "ev_chains": ("证据链：同一客户身上的飞单轨迹", "Evidence chains: the diversion trail on one customer"),
     "off_system": ("系统外联系", "Contact off the system"),
-    "off_system_silent": ("60天无联系记录", "no logged contact for 60 days"),
+    "off_system_silent": ("{settings.dark_days}天无联系记录", "no logged contact for {settings.dark_days} days"),
     "off_system_offhours": ("非工作时间联系", "off-hours contact"),
     "off_system_late_logged": ("补录联系记录", "contact logged late"),
     "event": ("资金事件", "Money event"),
@@ -538,8 +542,19 @@ class Words(dict):
             raise AttributeError(f"no translation for {key!r}") from None
 
 
-def words(lang: str) -> Words:
+def words(lang: str, settings=None) -> Words:
+    """The words in `lang`. A word that quotes a setting says `{settings.<name>}`
+    ({settings.dark_days}); with the run's settings those are filled here. The other
+    placeholders ({month}, {min_support}) are the caller's to fill with `.format`."""
     if lang not in LANGS:
         raise ValueError(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
     i = LANGS.index(lang)
-    return Words({key: pair[i] for key, pair in _WORDS.items()})
+    values = quoted_settings(settings) if settings is not None else {}
+
+    def fill(text: str) -> str:
+        return _PLACEHOLDER.sub(lambda m: format(values[m[1]], m[2] or "") if m[1] in values else m[0], text)
+
+    return Words({key: fill(pair[i]) for key, pair in _WORDS.items()})
+
+
+_PLACEHOLDER = re.compile(r"\{settings\.(\w+)(?::([^}]*))?\}")

@@ -48,6 +48,18 @@ def accounting(f):
     return (f.rows, f.loaded, f.quarantined, f.duplicates, f.status)
 
 
+def hand_bank(root: Path, files: dict[str, str | bytes], as_of, settings=None):
+    """A hand-written bundle (no base files) loaded into a warehouse file under root, its
+    features built for as_of (dbt builds on a file, never on :memory:): (connection, build)."""
+    from core.settings import Settings
+    from features.build import build_features
+    from pipeline.loading import ingest_bundle
+
+    con = duckdb.connect(str(root / "w.duckdb"))
+    ingest_bundle(con, write_bundle(root / "b", files, base=False))
+    return con, build_features(con, as_of, settings or Settings())
+
+
 def seeded_bank(root: Path, managers: int, months: int, seed: int):
     """A generated bank (Parquet) loaded into a real warehouse file with its features built:
     (connection, bundle folder, newest month)."""
@@ -67,8 +79,11 @@ def seeded_bank(root: Path, managers: int, months: int, seed: int):
 
 @pytest.fixture
 def warehouse(tmp_path):
-    """A real DuckDB warehouse file, opened for writing."""
-    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"),
-                         config={"autoinstall_known_extensions": "false"})
+    """A real DuckDB warehouse file, opened for writing as the product opens it (the feature
+    build's dbt connection must ask for the same configuration)."""
+    from core.settings import Settings
+    from core.warehouse import connect
+
+    con = connect(Settings(warehouse=tmp_path / "warehouse.duckdb"))
     yield con
     con.close()

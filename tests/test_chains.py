@@ -15,11 +15,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import write_bundle
+from conftest import hand_bank
 
 from core.settings import Settings
-from features.build import build_features
-from pipeline.loading import ingest_bundle
 
 OCT = dt.date(2026, 10, 1)
 
@@ -61,11 +59,7 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
-    import duckdb
-
-    con = duckdb.connect()
-    ingest_bundle(con, write_bundle(tmp_path_factory.mktemp("chains"), FILES, base=False))
-    build_features(con, OCT, Settings())
+    con, _ = hand_bank(tmp_path_factory.mktemp("chains"), FILES, OCT)
     yield con
     con.close()
 

@@ -42,11 +42,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import write_bundle
+from conftest import hand_bank
 
 from core.settings import Settings
-from features.build import build_features
-from pipeline.loading import ingest_bundle
 from reports.evidence import load_evidence
 
 OCT = dt.date(2025, 10, 1)
@@ -120,12 +118,8 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def bank(tmp_path_factory):
-    import duckdb
-
-    con = duckdb.connect()
-    ingest_bundle(con, write_bundle(tmp_path_factory.mktemp("events") / "b", FILES, base=False))
     settings = Settings()
-    build_features(con, OCT, settings)
+    con, _ = hand_bank(tmp_path_factory.mktemp("events"), FILES, OCT, settings)
     con.execute("create temp table report_managers as select manager_id from stg_managers")
     evidence = load_evidence(con, ["M1", "M2", "M3"], OCT, settings)
     yield con, evidence

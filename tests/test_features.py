@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import write_bundle
+from conftest import hand_bank, write_bundle
 
 from core.settings import Settings
-from features.build import build_features
+from features.build import build_features, feature_vars
 from features.catalog import CATALOG, FEATURE_NAMES
 from pipeline.loading import ingest_bundle
 
@@ -97,12 +97,7 @@ ALL = {"managers.csv": MANAGERS, "customers.csv": CUSTOMERS, "assignments.csv": 
 
 @pytest.fixture(scope="module")
 def bank(tmp_path_factory):
-    import duckdb
-
-    folder = write_bundle(tmp_path_factory.mktemp("bank") / "b", ALL, base=False)
-    con = duckdb.connect()
-    ingest_bundle(con, folder)
-    result = build_features(con, OCT, Settings())
+    con, result = hand_bank(tmp_path_factory.mktemp("bank"), ALL, OCT)
     yield con, result
     con.close()
 
@@ -124,6 +119,32 @@ def test_every_feature_column_has_a_catalogue_entry_and_back(bank):
         assert f"{name}_peer_z" in columns and f"{name}_self_z" in columns
     for f in CATALOG:
         assert f.label_zh and f.label_en and f.meaning_zh and f.meaning_en and f.unit in ("share", "count", "days", "amount")
+
+
+def test_words_that_quote_a_threshold_take_it_from_the_settings():
+    import re
+
+    changed = Settings(elderly_age=70, churn_aum_ratio=0.25, reassign_loss_days=120, maturity_window_days=45,
+                       dark_days=50, exit_window_days=80, business_start=dt.time(9, 0))
+    zh = {f.name: f.meaning("zh", changed) for f in CATALOG}
+    en = {f.name: f.meaning("en", changed) for f in CATALOG}
+    assert "70岁" in zh["elderly_outflow_share"] and "aged 70 or more" in en["elderly_lost_customers_3m"]
+    assert "25%" in zh["churn_rate"] and "below 25% of" in en["churn_rate"]
+    assert "120天" in zh["reassign_loss_rate"] and "45 days" in en["maturity_leakage_rate"]
+    assert "50天" in zh["dark_lost_customers_3m"] and "80 days" in en["exit_window_churn_rate"]
+    assert "09:00–18:30" in zh["offhours_contact_share"]
+    defaults = {f.name: f.meaning("en", Settings()) for f in CATALOG}
+    assert "aged 65 or more" in defaults["elderly_outflow_share"] and "within 90 days" in defaults["reassign_loss_rate"]
+    # no placeholder is left unfilled, and no settings-backed number is written into the words
+    for text in [*zh.values(), *en.values()]:
+        assert "{" not in text and "}" not in text
+    for f in CATALOG:
+        assert not re.search(r"\b(65|90)\b|20%", f.meaning_zh + f.meaning_en), f.name
+    # the report's own words too (the chain table's "no logged contact for N days")
+    from reports.i18n import words
+
+    assert words("zh", changed)["off_system_silent"] == "50天无联系记录"
+    assert words("en", Settings())["off_system_silent"] == "no logged contact for 60 days"
 
 
 def test_offhours_share_follows_chinas_calendar_and_business_hours(bank):
@@ -221,7 +242,7 @@ def test_maturity_leakage_is_net_of_reinvestment_and_counts_elderly_customers(tm
                           "T1,C1,2025-10-14 10:00,150000,out,甲\nT2,C2,2025-09-10 10:00,60000,out,乙\n"
                           "T3,C3,2025-10-20 10:00,70000,out,丙\nT4,C4,2025-10-20 10:00,60000,out,丁\n"),
     }
-    con = duckdb.connect()
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))  # a file: dbt builds the features on it
     ingest_bundle(con, write_bundle(tmp_path / "b", files, base=False))
     build_features(con, OCT, Settings())
     assert value(con, "M1", "maturity_leakage_rate") == pytest.approx(2 / 3)
@@ -257,7 +278,7 @@ def test_missing_optional_table_makes_its_features_null_and_is_reported(tmp_path
     import duckdb
 
     files = {k: v for k, v in ALL.items() if k != "deals.csv"}
-    con = duckdb.connect()
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))  # a file: dbt builds the features on it
     ingest_bundle(con, write_bundle(tmp_path / "b", files, base=False))
     result = build_features(con, OCT, Settings())
     assert set(result.skipped) == {"maturity_leakage_rate", "unrecorded_sales_share", "late_stage_loss_rate",
@@ -269,17 +290,29 @@ def test_missing_optional_table_makes_its_features_null_and_is_reported(tmp_path
     assert value(con, "M1", "churn_rate") == pytest.approx(2 / 4)
 
 
-def test_sample_bundle_builds_and_passes_the_data_checks(tmp_path):
+def test_sample_bundle_builds_and_passes_the_data_checks(tmp_path, monkeypatch):
     from pathlib import Path
 
     import duckdb
 
-    con = duckdb.connect()
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
     ingest_bundle(con, Path(__file__).resolve().parents[1] / "data" / "sample_bundle")
     result = build_features(con, dt.date(2026, 10, 1), Settings())
     assert result.failed_checks == {}
     assert result.rows["feat_manager_month"] == con.execute(
         "select count(*) from int_manager_month").fetchone()[0] > 50 * 5
+    # ...and a failing check stops the build, named with its offending rows: a catalogue that
+    # called the logging lag (days) a share would put values above 1 into a share column
+    import features.build as build
+
+    def lag_as_share(*args):
+        variables = feature_vars(*args)
+        return {**variables, "share_features": [*variables["share_features"], "logging_lag_p90_days"]}
+
+    monkeypatch.setattr(build, "feature_vars", lag_as_share)
+    with pytest.raises(build.FeatureCheckFailed, match=r"assert_feat_shares_in_unit_interval \(\d+ rows\)"):
+        build_features(con, dt.date(2026, 10, 1), Settings())
+    assert con.execute("select count(*) from feature_build_state").fetchone()[0] == 0  # not marked built
 
 
 def test_peer_and_self_z_follow_the_documented_rules(bank):
@@ -315,7 +348,7 @@ def test_midnight_and_month_boundaries(tmp_path):
                          "K3,M1,C1,2025-09-30 12:00,phone\nK4,M1,C1,2025-10-09 09:00,phone\n"),
         "balances.csv": "customer_id,month,aum\nC1,2025-09,1000\nC2,2025-09,1000\nC3,2025-09,1000\n",
     }
-    con = duckdb.connect()
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))  # a file: dbt builds the features on it
     ingest_bundle(con, write_bundle(tmp_path / "b", files, base=False))
     build_features(con, OCT, Settings())
     assert value(con, "M1", "offhours_contact_share", dt.date(2025, 9, 1)) == pytest.approx(1 / 2)

@@ -1,4 +1,4 @@
 -- No feature is negative (counts, shares and days alike): returns the offending values.
 select manager_id, month, feature, value
-from feat_feature_scores
+from {{ ref('feat_feature_scores') }}
 where value < 0

@@ -2,21 +2,21 @@
 -- attrition features of families 1, 4 (going dark), 7 (exit, reassignment) and the elderly
 -- customers among the lost (8). Counts the rows of int_book_month (lost: losses from the book,
 -- with int_customer_losses' flags) and int_reassignments (moves watched, losses after them).
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with manager_months as (
-    select * from int_manager_month where month >= $since::date
+    select * from {{ ref('int_manager_month') }} where month >= {{ p('since') }}::date
 ),
 
 book as (
-    select * from int_book_month where month >= $since::date
+    select * from {{ ref('int_book_month') }} where month >= {{ p('since') }}::date
 ),
 
 losses as (
-    select * from int_customer_losses
+    select * from {{ ref('int_customer_losses') }}
 ),
 
 reassignments as (
-    select * from int_reassignments
+    select * from {{ ref('int_reassignments') }}
 ),
 
 book_stats as (
@@ -60,8 +60,8 @@ reassign_stats as (
 
 -- churn in the window before an exit: the book held at the window's start, lost before the exit
 exit_windows as (
-    select manager_id, exit_date, exit_date - $exit_window_days::integer as window_start
-    from stg_managers
+    select manager_id, exit_date, exit_date - {{ p('exit_window_days') }}::integer as window_start
+    from {{ source('warehouse', 'stg_managers') }}
     where exit_date is not null
 ),
 
@@ -72,7 +72,7 @@ exit_stats as (
         count(distinct s.customer_id) filter (
             where l.lost_on between e.window_start and e.exit_date) as exit_lost
     from exit_windows e
-    join stg_assignments s
+    join {{ source('warehouse', 'stg_assignments') }} s
       on s.manager_id = e.manager_id
      and s.start_date <= e.window_start
      and (s.end_date is null or s.end_date > e.window_start)
@@ -99,7 +99,7 @@ final as (
         rs.lost_after_move / nullif(rs.moved_recently, 0) as reassign_loss_rate,
         -- shown in the months that overlap the window before the exit
         case when mm.exit_date is not null
-              and mm.month_end >= mm.exit_date - $exit_window_days::integer
+              and mm.month_end >= mm.exit_date - {{ p('exit_window_days') }}::integer
              then coalesce(es.exit_lost, 0) / nullif(es.exit_book, 0) end as exit_window_churn_rate
     from manager_months mm
     left join book_stats bs using (manager_id, month)

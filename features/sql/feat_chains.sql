@@ -3,14 +3,14 @@
 -- out, to a suspicious payee, customer lost), in the month and over the month and the two
 -- before; those with all 4; the money that left in chains; and customers who paid a relative
 -- the manager declared. A customer counts once per window, with the best chain.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with months as (
-    select * from int_months where month >= $since::date
+    select * from {{ ref('int_months') }} where month >= {{ p('since') }}::date
 ),
 
 chains as (
-    select * from int_customer_chains
-    where month >= $since::date - interval 2 month
+    select * from {{ ref('int_customer_chains') }}
+    where month >= {{ p('since') }}::date - interval 2 month
 ),
 
 windowed as (

@@ -1,7 +1,7 @@
 -- feat_complaints: one row per manager_id × month with complaints naming the manager.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with complaints as (
-    select * from stg_complaints where manager_id is not null and received_at >= $since::date
+    select * from {{ source('warehouse', 'stg_complaints') }} where manager_id is not null and received_at >= {{ p('since') }}::date
 ),
 
 final as (

@@ -2,9 +2,9 @@
 -- the off-hours share (outside business hours, weekends, public holidays; make-up working
 -- days are workdays) and the 90th-percentile logging lag. offhours_contacts is the share's
 -- numerator, contacts its denominator (the support).
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with contacts as (
-    select * from int_contact_events where month >= $since::date
+    select * from {{ ref('int_contact_events') }} where month >= {{ p('since') }}::date
 ),
 
 final as (

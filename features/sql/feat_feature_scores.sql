@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='month',
+          batch_size='month', begin='2000-01-01', concurrent_batches=false) }}
 -- feat_feature_scores: one row per manager_id × month × feature, with the manager's value,
 -- the peer comparison and the comparison with the manager's own past.
 --
@@ -24,8 +26,8 @@
 -- and drowned real diverters. Counts are not shrunk. `value` stays the raw share (what the
 -- report quotes, beside its support); the z-scores use `estimate`.
 with wide as (
-    select * from int_feature_values
-    where month between $score_month::date - to_months($self_window_months::integer) and $score_month::date
+    select * from {{ ref('int_feature_values') }}
+    where month between {{ batch_month() }}::date - to_months({{ p('self_window_months') }}::integer) and {{ batch_month() }}::date
 ),
 
 present_values as (
@@ -35,12 +37,12 @@ present_values as (
 ),
 
 catalogue as (
-    select unnest($feature_names::varchar[]) as feature, unnest($min_scales::double[]) as min_scale
+    select unnest({{ p('feature_names') }}::varchar[]) as feature, unnest({{ p('min_scales') }}::double[]) as min_scale
 ),
 
 support as (
-    select * from int_feature_support
-    where month between $score_month::date - to_months($self_window_months::integer) and $score_month::date
+    select * from {{ ref('int_feature_support') }}
+    where month between {{ batch_month() }}::date - to_months({{ p('self_window_months') }}::integer) and {{ batch_month() }}::date
 ),
 
 -- unpivot drops NULLs; every catalogue feature keeps a row per manager-month
@@ -65,8 +67,8 @@ priors as (
 smoothed as (
     select
         r.*,
-        (r.value * r.support + $shrink_prior_events * s.p) / (r.support + $shrink_prior_events) as rate,
-        r.support + $shrink_prior_events as n
+        (r.value * r.support + {{ p('shrink_prior_events') }} * s.p) / (r.support + {{ p('shrink_prior_events') }}) as rate,
+        r.support + {{ p('shrink_prior_events') }} as n
     from raw_long r
     left join priors s using (month, tier, feature)
 ),
@@ -76,15 +78,15 @@ long as (
         manager_id, month, branch_id, tier, feature, value, support,
         case when support is null or value is null or rate is null then value
              else round(greatest(
-                 (rate + $shrink_z * $shrink_z / (2 * n)
-                  - $shrink_z * sqrt(rate * (1 - rate) / n + $shrink_z * $shrink_z / (4 * n * n)))
-                 / (1 + $shrink_z * $shrink_z / n), 0), 9)
+                 (rate + {{ p('shrink_z') }} * {{ p('shrink_z') }} / (2 * n)
+                  - {{ p('shrink_z') }} * sqrt(rate * (1 - rate) / n + {{ p('shrink_z') }} * {{ p('shrink_z') }} / (4 * n * n)))
+                 / (1 + {{ p('shrink_z') }} * {{ p('shrink_z') }} / n), 0), 9)
         end as estimate
     from smoothed
 ),
 
 this_month as (
-    select * from long where month = $score_month::date
+    select * from long where month = {{ batch_month() }}::date
 ),
 
 branch_median as (
@@ -100,7 +102,7 @@ tier_median as (
 peer as (
     select
         l.*,
-        b.n >= $peer_min_group::integer as by_branch,
+        b.n >= {{ p('peer_min_group') }}::integer as by_branch,
         abs(l.estimate - b.med) as dev_branch,
         abs(l.estimate - t.med) as dev_tier,
         b.med as branch_med,
@@ -143,7 +145,7 @@ history as (
       on past.manager_id = cur.manager_id
      and past.feature = cur.feature
      and past.month < cur.month
-     and past.month >= cur.month - to_months($self_window_months::integer)
+     and past.month >= cur.month - to_months({{ p('self_window_months') }}::integer)
      and past.estimate is not null
 ),
 
@@ -162,7 +164,7 @@ self_spread as (
 joined as (
     select
         p.*,
-        coalesce(p.support, $min_support::integer) >= $min_support::integer as supported,
+        coalesce(p.support, {{ p('min_support') }}::integer) >= {{ p('min_support') }}::integer as supported,
         s.n as self_months,
         s.med as self_median,
         greatest(coalesce(nullif(1.4826 * s.mad, 0), nullif(1.2533 * s.meanad, 0), p.peer_scale),
@@ -178,7 +180,7 @@ final as (
         case when value is null or not supported then null
              else round(greatest(least((estimate - peer_median) / peer_scale, 20), -20), 6) end as peer_z,
         self_median,
-        case when value is null or not supported or coalesce(self_months, 0) < $self_min_months::integer then null
+        case when value is null or not supported or coalesce(self_months, 0) < {{ p('self_min_months') }}::integer then null
              else round(greatest(least((estimate - self_median) / self_scale, 20), -20), 6) end as self_z
     from joined
 )

@@ -2,13 +2,13 @@
 -- concentration (family 2: int_counterparty_months), maturity leakage (3: int_matured_deals),
 -- the elderly share of outflows (int_outflows) and the elderly customers' leaked maturities (8).
 -- An outflow belongs to the manager who owned the customer on the day it left.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with outflows as (
-    select * from int_outflows where month >= $since::date
+    select * from {{ ref('int_outflows') }} where month >= {{ p('since') }}::date
 ),
 
 payees as (
-    select * from int_counterparty_months where month >= $since::date
+    select * from {{ ref('int_counterparty_months') }} where month >= {{ p('since') }}::date
 ),
 
 shared_stats as (
@@ -32,7 +32,7 @@ elderly_stats as (
 ),
 
 matured as (
-    select * from int_matured_deals where month >= $since::date
+    select * from {{ ref('int_matured_deals') }} where month >= {{ p('since') }}::date
 ),
 
 leakage as (
@@ -68,7 +68,7 @@ final as (
     left join shared_stats s using (manager_id, month)
     left join leakage l using (manager_id, month)
     left join elderly_stats e using (manager_id, month)
-    where k.month >= $since::date
+    where k.month >= {{ p('since') }}::date
 )
 
 select * from final

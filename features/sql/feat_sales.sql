@@ -1,9 +1,9 @@
 -- feat_sales: one row per manager_id × month with closed deals (int_sales): won
 -- wealth/insurance/fund sales without a recording id (双录) among the recordable ones, and deals
 -- lost or cancelled after reaching the proposal or negotiation stage among the closed ones.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with sales as (
-    select * from int_sales where month >= $since::date
+    select * from {{ ref('int_sales') }} where month >= {{ p('since') }}::date
 ),
 
 final as (

@@ -2,19 +2,19 @@
 -- manager's at month start (open, not yet lost), with the previous month-end AUM; lost: the
 -- customer was lost in the month (int_customer_losses), a loss from this book. feat_attrition
 -- counts these rows (book size, churn) and the report's lost-customer evidence shows the lost ones.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with spells as (
-    select * from stg_assignments
+    select * from {{ source('warehouse', 'stg_assignments') }}
 ),
 
 months as (
-    select * from int_months where month >= $since::date
+    select * from {{ ref('int_months') }} where month >= {{ p('since') }}::date
 ),
 
 customers as (
     select c.customer_id, c.opened_at, l.lost_on
-    from stg_customers c
-    left join int_customer_losses l using (customer_id)
+    from {{ source('warehouse', 'stg_customers') }} c
+    left join {{ ref('int_customer_losses') }} l using (customer_id)
 ),
 
 owned as (
@@ -37,7 +37,7 @@ final as (
         coalesce(b.aum, 0) as start_aum,
         coalesce(o.lost_on <= last_day(o.month), false) as lost
     from owned o
-    left join stg_balances b
+    left join {{ source('warehouse', 'stg_balances') }} b
       on b.customer_id = o.customer_id
      and b.month = o.month - interval 1 month
 )

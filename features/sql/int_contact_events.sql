@@ -9,13 +9,13 @@
 -- reads their flags (an off-hours or late-logged contact before a money event) and the report's
 -- contact evidence filters them: one definition of each flag. Narrow (a contact's other
 -- columns are in stg_contacts, by contact_id): at 60,000 managers it is ~100 million rows.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with contacts as (
-    select * from stg_contacts where contact_at >= $since::date
+    select * from {{ source('warehouse', 'stg_contacts') }} where contact_at >= {{ p('since') }}::date
 ),
 
 calendar as (
-    select * from ref_calendar
+    select * from {{ source('warehouse', 'ref_calendar') }}
 ),
 
 dated as (
@@ -35,11 +35,11 @@ final as (
         customer_id,
         contact_at,
         non_workday
-            or contact_at::time < $business_start::time
-            or contact_at::time >= $business_end::time as off_hours,
+            or contact_at::time < {{ p('business_start') }}::time
+            or contact_at::time >= {{ p('business_end') }}::time as off_hours,
         non_workday,
         greatest(epoch(logged_at - contact_at), 0) / 86400.0 as lag_days,
-        logged_at >= contact_at + to_days($late_log_days::integer) as late_logged
+        logged_at >= contact_at + to_days({{ p('late_log_days') }}::integer) as late_logged
     from dated
 )
 

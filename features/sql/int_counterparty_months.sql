@@ -13,16 +13,16 @@
 -- counterparties) and the report's counterparty evidence shows the shared ones. (The single-
 -- household payees are one row each manager-month: they are ~97 % of the pairs and storing them
 -- one by one doubled the model's cost.)
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with months as (
-    select * from int_months where month >= $since::date
+    select * from {{ ref('int_months') }} where month >= {{ p('since') }}::date
 ),
 
 outflows as (
     select *
-    from int_outflows
+    from {{ ref('int_outflows') }}
     -- the first month's window starts this many months before it
-    where transfer_at >= $since::date - to_months($shared_counterparty_months::integer - 1)
+    where transfer_at >= {{ p('since') }}::date - to_months({{ p('shared_counterparty_months') }}::integer - 1)
 ),
 
 -- each outflow in the window of every month it counts in (narrow: it is read three times)
@@ -31,7 +31,7 @@ windowed as (
            o.transfer_id
     from months mo
     join outflows o
-      on o.month > mo.month - to_months($shared_counterparty_months::integer)
+      on o.month > mo.month - to_months({{ p('shared_counterparty_months') }}::integer)
      and o.month <= mo.month
 ),
 

@@ -18,21 +18,21 @@
 -- links = 1 + the three flags: 4 is a complete chain, 3 a chain with one link missing
 -- (is_chain: at least 3). Off hours and late logging are int_contact_events' flags.
 -- feat_chains aggregates these rows and the report's chain evidence filters them.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with outflows as (
-    select * from int_outflows
+    select * from {{ ref('int_outflows') }}
 ),
 
 balances as (
-    select customer_id, month, aum from stg_balances
+    select customer_id, month, aum from {{ source('warehouse', 'stg_balances') }}
 ),
 
 matured as (
     select
         customer_id, manager_id, maturity_date as event_on, 'maturity' as event,
         moved_out - reinvested as amount
-    from int_matured_deals
-    where leaked and month >= $since::date
+    from {{ ref('int_matured_deals') }}
+    where leaked and month >= {{ p('since') }}::date
 ),
 
 large_outflows as (
@@ -41,8 +41,8 @@ large_outflows as (
     from outflows o
     left join balances b on b.customer_id = o.customer_id and b.month = o.month - interval 1 month
     where not o.explained
-      and o.amount >= $churn_min_balance
-      and o.amount >= $chain_outflow_share * b.aum  -- no month-end balance: no measure, no event
+      and o.amount >= {{ p('churn_min_balance') }}
+      and o.amount >= {{ p('chain_outflow_share') }} * b.aum  -- no month-end balance: no measure, no event
 ),
 
 -- one money event per customer and day (a maturity and its outflow are one event)
@@ -56,7 +56,7 @@ events as (
 ),
 
 contacts as (
-    select * from int_contact_events
+    select * from {{ ref('int_contact_events') }}
 ),
 
 contact_signs as (
@@ -68,7 +68,7 @@ contact_signs as (
     from events e
     left join contacts k
       on k.customer_id = e.customer_id
-     and k.contact_at::date between e.event_on - $dark_days::integer and e.event_on
+     and k.contact_at::date between e.event_on - {{ p('dark_days') }}::integer and e.event_on
     group by all
 ),
 
@@ -88,7 +88,7 @@ destinations as (
     from events e
     join outflows o
       on o.customer_id = e.customer_id
-     and o.transfer_at::date between e.event_on and e.event_on + $maturity_window_days::integer
+     and o.transfer_at::date between e.event_on and e.event_on + {{ p('maturity_window_days') }}::integer
     where o.suspicious_payee
     group by all
 ),
@@ -96,9 +96,9 @@ destinations as (
 losses as (
     select e.customer_id, e.event_on, l.lost_on
     from events e
-    join int_customer_losses l
+    join {{ ref('int_customer_losses') }} l
       on l.customer_id = e.customer_id
-     and l.lost_on between e.event_on - 30 and e.event_on + $reassign_loss_days::integer
+     and l.lost_on between e.event_on - 30 and e.event_on + {{ p('reassign_loss_days') }}::integer
 ),
 
 linked as (
@@ -128,7 +128,7 @@ linked as (
 counted as (
     select *, 1 + off_system::integer + destination::integer + (lost_on is not null)::integer as links
     from linked
-    where month >= $since::date
+    where month >= {{ p('since') }}::date
 ),
 
 final as (

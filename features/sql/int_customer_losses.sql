@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- int_customer_losses: one row per lost customer_id (the first loss), in the month of the loss:
 -- how (the account was closed, or month-end AUM fell below $churn_aum_ratio of the previous
 -- month-end from at least $churn_min_balance) and when (lost_on: the closing day, else the day
@@ -15,15 +16,15 @@ with balances as (
         aum,
         lag(aum) over (partition by customer_id order by month) as prev_aum,
         lag(month) over (partition by customer_id order by month) as prev_month
-    from stg_balances
+    from {{ source('warehouse', 'stg_balances') }}
 ),
 
 drained as (
     select customer_id, month, prev_aum
     from balances
     where prev_month = month - interval 1 month
-      and prev_aum >= $churn_min_balance
-      and aum < $churn_aum_ratio * prev_aum
+      and prev_aum >= {{ p('churn_min_balance') }}
+      and aum < {{ p('churn_aum_ratio') }} * prev_aum
 ),
 
 -- the day the money left: the largest outflow of that month, else the month end
@@ -35,7 +36,7 @@ drained_on as (
         'moved out' as how,
         any_value(d.prev_aum) as prev_aum
     from drained d
-    left join stg_transfers t
+    left join {{ source('warehouse', 'stg_transfers') }} t
       on t.customer_id = d.customer_id
      and t.direction = 'out'
      and date_trunc('month', t.transfer_at) = d.month
@@ -48,8 +49,8 @@ closed as (
         c.closed_at as lost_on,
         'closed' as how,
         b.aum as prev_aum
-    from stg_customers c
-    left join stg_balances b
+    from {{ source('warehouse', 'stg_customers') }} c
+    left join {{ source('warehouse', 'stg_balances') }} b
       on b.customer_id = c.customer_id
      and b.month = date_trunc('month', c.closed_at) - interval 1 month
     where c.closed_at is not null
@@ -64,7 +65,7 @@ first_loss as (
 last_contacts as (
     select l.customer_id, max(k.contact_at) as last_contact_at
     from first_loss l
-    join stg_contacts k on k.customer_id = l.customer_id and k.contact_at::date <= l.lost_on
+    join {{ source('warehouse', 'stg_contacts') }} k on k.customer_id = l.customer_id and k.contact_at::date <= l.lost_on
     group by all
 ),
 
@@ -77,7 +78,7 @@ main_outflows as (
         arg_max(t.counterparty_account, (t.amount, t.transfer_at, t.transfer_id)) as counterparty_account,
         sum(t.amount) as moved_out
     from first_loss l
-    join stg_transfers t
+    join {{ source('warehouse', 'stg_transfers') }} t
       on t.customer_id = l.customer_id and t.direction = 'out'
      and t.transfer_at::date between l.lost_on - 31 and l.lost_on + 31
     group by all
@@ -91,16 +92,16 @@ final as (
         l.how,
         l.prev_aum,
         age_on(c.birth_date, l.lost_on) as age,
-        age_on(c.birth_date, l.lost_on) >= $elderly_age::integer as elderly,
+        age_on(c.birth_date, l.lost_on) >= {{ p('elderly_age') }}::integer as elderly,
         lc.last_contact_at,
         lc.last_contact_at is null
-            or lc.last_contact_at::date < l.lost_on - $dark_days::integer as went_dark,
+            or lc.last_contact_at::date < l.lost_on - {{ p('dark_days') }}::integer as went_dark,
         mo.counterparty_bank,
         mo.counterparty_name,
         mo.counterparty_account,
         mo.moved_out
     from first_loss l
-    left join stg_customers c using (customer_id)
+    left join {{ source('warehouse', 'stg_customers') }} c using (customer_id)
     left join last_contacts lc using (customer_id)
     left join main_outflows mo using (customer_id)
 )

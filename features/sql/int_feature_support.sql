@@ -8,21 +8,21 @@
 -- lost customers, not the book: one wealthy customer leaving is one event, however large (at
 -- 2,000 managers most innocent managers above the planted ones had lost one or two big
 -- customers). Counts always count.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with sales as (
-    select * from feat_sales
+    select * from {{ ref('feat_sales') }}
 ),
 
 outflows as (
-    select * from feat_outflows
+    select * from {{ ref('feat_outflows') }}
 ),
 
 attrition as (
-    select * from feat_attrition
+    select * from {{ ref('feat_attrition') }}
 ),
 
 contacts as (
-    select * from feat_contacts
+    select * from {{ ref('feat_contacts') }}
 ),
 
 -- the *_3m shares add their events over the month and the two before, like the shares
@@ -75,4 +75,4 @@ final as (
     select manager_id, month, 'churned_aum_share_3m', lost_customers_3m from attrition_3m
 )
 
-select * from final where month >= $since::date
+select * from final where month >= {{ p('since') }}::date

@@ -1,11 +1,12 @@
+{{ config(post_hook='{{ unknown_when_unsupported() }}') }}
 -- int_feature_values: one row per manager_id × month employed: peer-group keys, book size
 -- and every catalogue feature. Counts default to 0; shares stay NULL when undefined
 -- (nothing to divide by); features of a missing optional table are set NULL by the runner.
 -- The *_3m features sum the month and the two before: a drain spread over weeks is small in
--- any one month and plain over three. The months from $since on (features/build.py keeps
+-- any one month and plain over three. The months from $since on (the month-incremental pre-hook keeps
 -- the earlier ones); the windows read the months before.
 with manager_months as (
-    select * from int_manager_month
+    select * from {{ ref('int_manager_month') }}
 ),
 
 joined as (
@@ -46,13 +47,13 @@ joined as (
         coalesce(ch.chain_amount_3m, 0) as chain_amount_3m,
         coalesce(ch.relative_payee_customers_3m, 0) as relative_payee_customers_3m
     from manager_months mm
-    left join feat_attrition a using (manager_id, month)
-    left join feat_contacts c using (manager_id, month)
-    left join feat_outflows o using (manager_id, month)
-    left join feat_edits e using (manager_id, month)
-    left join feat_sales s using (manager_id, month)
-    left join feat_complaints q using (manager_id, month)
-    left join feat_chains ch using (manager_id, month)
+    left join {{ ref('feat_attrition') }} a using (manager_id, month)
+    left join {{ ref('feat_contacts') }} c using (manager_id, month)
+    left join {{ ref('feat_outflows') }} o using (manager_id, month)
+    left join {{ ref('feat_edits') }} e using (manager_id, month)
+    left join {{ ref('feat_sales') }} s using (manager_id, month)
+    left join {{ ref('feat_complaints') }} q using (manager_id, month)
+    left join {{ ref('feat_chains') }} ch using (manager_id, month)
 ),
 
 windowed as (
@@ -77,7 +78,7 @@ final as (
     select * exclude (lost_customers, elderly_lost_customers, dark_lost_customers, lost_aum, book_aum, matured_deals, leaked_deals, elderly_leaked_deals,
                       recordable_sales, unrecorded_sales)
     from windowed
-    where month >= $since::date
+    where month >= {{ p('since') }}::date
 )
 
 select * from final

@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- int_households: one row per customer_id: the household it belongs to (household_id = the
 -- smallest customer_id in it) and how many customers share it. Spouses, parents and
 -- children share a phone, an address, pay each other, and appear as one person under
@@ -17,11 +18,11 @@
 -- Connected components by label propagation: households are small (a link path of a few
 -- steps), so four rounds of "take the smallest label among my links" settle them.
 with customers as (
-    select * from stg_customers
+    select * from {{ source('warehouse', 'stg_customers') }}
 ),
 
 phone_edits as (
-    select * from stg_field_changes where field = 'phone'
+    select * from {{ source('warehouse', 'stg_field_changes') }} where field = 'phone'
 ),
 
 -- numbers each customer held on their own (not put there by a manager's edit)
@@ -50,22 +51,22 @@ keys as (
 small_keys as (
     select k from keys
     group by k
-    having count(distinct customer_id) between 2 and $household_max_size::integer
+    having count(distinct customer_id) between 2 and {{ p('household_max_size') }}::integer
 ),
 
 -- payments to a counterparty named like another customer of the same book: joined on
 -- (name, manager), never on the name alone (common names match thousands)
 named_in_book as (
     select a.manager_id, c.customer_name, c.customer_id
-    from stg_assignments a
+    from {{ source('warehouse', 'stg_assignments') }} a
     join customers c using (customer_id)
     where c.customer_name is not null
 ),
 
 named_payments as (
     select distinct t.customer_id as a, n.customer_id as b
-    from stg_transfers t
-    join stg_assignments a on a.customer_id = t.customer_id
+    from {{ source('warehouse', 'stg_transfers') }} t
+    join {{ source('warehouse', 'stg_assignments') }} a on a.customer_id = t.customer_id
     join named_in_book n on n.manager_id = a.manager_id and n.customer_name = t.counterparty_name
     where t.direction = 'out' and n.customer_id <> t.customer_id
 ),

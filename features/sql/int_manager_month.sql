@@ -1,10 +1,11 @@
+{{ config(materialized='table') }}
 -- int_manager_month: one row per manager_id × month in which the manager was employed.
 with managers as (
-    select * from stg_managers
+    select * from {{ source('warehouse', 'stg_managers') }}
 ),
 
 months as (
-    select * from int_months
+    select * from {{ ref('int_months') }}
 ),
 
 final as (

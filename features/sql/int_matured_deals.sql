@@ -6,11 +6,11 @@
 -- leakage. feat_outflows counts these rows and the report's maturity evidence shows them,
 -- so both use the one definition.
 with deals as (
-    select * from stg_deals
+    select * from {{ source('warehouse', 'stg_deals') }}
 ),
 
 customers as (
-    select * from stg_customers
+    select * from {{ source('warehouse', 'stg_customers') }}
 ),
 
 matured as (
@@ -19,23 +19,23 @@ matured as (
     from deals d
     left join customers c using (customer_id)
     where d.status = 'won' and d.maturity_date is not null
-      and d.maturity_date <= last_day($as_of::date) and d.maturity_date >= $since::date
+      and d.maturity_date <= last_day({{ p('as_of') }}::date) and d.maturity_date >= {{ p('since') }}::date
 ),
 
 with_money as (
     select
         m.*,
         coalesce((
-            select sum(r.amount) from stg_deals r
+            select sum(r.amount) from {{ source('warehouse', 'stg_deals') }} r
             where r.customer_id = m.customer_id and r.deal_id <> m.deal_id and r.status in ('won', 'open')
               and r.created_at::date between m.maturity_date - 7
-                                         and m.maturity_date + $maturity_window_days::integer
+                                         and m.maturity_date + {{ p('maturity_window_days') }}::integer
         ), 0) as reinvested,
         coalesce((
-            select sum(t.amount) from stg_transfers t
+            select sum(t.amount) from {{ source('warehouse', 'stg_transfers') }} t
             where t.customer_id = m.customer_id and t.direction = 'out'
               and t.transfer_at::date between m.maturity_date
-                                          and m.maturity_date + $maturity_window_days::integer
+                                          and m.maturity_date + {{ p('maturity_window_days') }}::integer
         ), 0) as moved_out
     from matured m
 ),
@@ -50,7 +50,7 @@ final as (
         amount,
         maturity_date,
         age_on(birth_date, maturity_date) as age,
-        age_on(birth_date, maturity_date) >= $elderly_age::integer as elderly,
+        age_on(birth_date, maturity_date) >= {{ p('elderly_age') }}::integer as elderly,
         reinvested,
         moved_out,
         moved_out - reinvested >= 0.5 * amount as leaked

@@ -9,12 +9,12 @@
 -- month and $shared_counterparty_months - 1 months either side. elderly: the customer was
 -- $elderly_age or more that day. feat_outflows, int_counterparty_months, int_customer_chains and
 -- the outflow evidence read these rows.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with transfers as (
     select *
-    from stg_transfers
+    from {{ source('warehouse', 'stg_transfers') }}
     where direction = 'out'
-      and transfer_at >= $since::date - to_months($shared_counterparty_months::integer - 1)
+      and transfer_at >= {{ p('since') }}::date - to_months({{ p('shared_counterparty_months') }}::integer - 1)
 ),
 
 owned as (
@@ -25,27 +25,27 @@ owned as (
         counterparty_key(t.counterparty_account, t.counterparty_bank, t.counterparty_name) as counterparty,
         h.household_id
     from transfers t
-    join stg_assignments s
+    join {{ source('warehouse', 'stg_assignments') }} s
       on s.customer_id = t.customer_id
      and s.start_date <= t.transfer_at::date
      and (s.end_date is null or s.end_date > t.transfer_at::date)
-    left join int_households h on h.customer_id = t.customer_id
+    left join {{ ref('int_households') }} h on h.customer_id = t.customer_id
 ),
 
 -- names of each household's members: a payment to one of them is family
 household_names as (
     select distinct h.household_id, c.customer_name
-    from int_households h
-    join stg_customers c using (customer_id)
+    from {{ ref('int_households') }} h
+    join {{ source('warehouse', 'stg_customers') }} c using (customer_id)
     where c.customer_name is not null
 ),
 
 relative_accounts as (
-    select distinct manager_id, account from stg_related_parties where account is not null
+    select distinct manager_id, account from {{ source('warehouse', 'stg_related_parties') }} where account is not null
 ),
 
 relative_names as (
-    select distinct manager_id, party_name from stg_related_parties where party_name is not null
+    select distinct manager_id, party_name from {{ source('warehouse', 'stg_related_parties') }} where party_name is not null
 ),
 
 payee_months as (
@@ -63,8 +63,8 @@ reach as (
     from payee_months p
     join payee_managers q
       on q.counterparty = p.counterparty
-     and q.month between p.month - to_months($shared_counterparty_months::integer - 1)
-                     and p.month + to_months($shared_counterparty_months::integer - 1)
+     and q.month between p.month - to_months({{ p('shared_counterparty_months') }}::integer - 1)
+                     and p.month + to_months({{ p('shared_counterparty_months') }}::integer - 1)
     group by all
 ),
 
@@ -76,8 +76,8 @@ book_share as (
     join (select distinct counterparty, manager_id, month, household_id from owned) x
       on x.counterparty = o.counterparty
      and x.manager_id = o.manager_id
-     and x.month between o.month - to_months($shared_counterparty_months::integer - 1)
-                     and o.month + to_months($shared_counterparty_months::integer - 1)
+     and x.month between o.month - to_months({{ p('shared_counterparty_months') }}::integer - 1)
+                     and o.month + to_months({{ p('shared_counterparty_months') }}::integer - 1)
     group by all
 ),
 
@@ -85,14 +85,14 @@ flagged as (
     select
         o.*,
         age_on(c.birth_date, o.transfer_at::date) as age,
-        age_on(c.birth_date, o.transfer_at::date) >= $elderly_age::integer as elderly,
+        age_on(c.birth_date, o.transfer_at::date) >= {{ p('elderly_age') }}::integer as elderly,
         coalesce(o.counterparty_name = c.customer_name, false) as own_account,
         hn.household_id is not null as to_household,
         ra.manager_id is not null or rn.manager_id is not null as to_relative,
         r.bank_managers,
         b.book_households
     from owned o
-    left join stg_customers c on c.customer_id = o.customer_id
+    left join {{ source('warehouse', 'stg_customers') }} c on c.customer_id = o.customer_id
     left join reach r using (counterparty, month)
     left join book_share b using (counterparty, manager_id, month)
     -- plain joins on small distinct sets, not a correlated exists per transfer
@@ -102,9 +102,9 @@ flagged as (
 ),
 
 explained as (
-    select *, own_account or to_household or bank_managers >= $popular_min_managers::integer as explained
+    select *, own_account or to_household or bank_managers >= {{ p('popular_min_managers') }}::integer as explained
     from flagged
-    where month >= $since::date
+    where month >= {{ p('since') }}::date
 ),
 
 final as (

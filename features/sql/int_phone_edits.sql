@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- int_phone_edits: one row per customer phone edit made by a manager (not by the system),
 -- with whose number the new value is. Suspicious (it defeats the bank's call-backs): the
 -- manager's own number, another staff member's, a relative the manager declared
@@ -12,16 +13,16 @@ with edits as (
         f.changed_at,
         f.old_value,
         f.new_value
-    from stg_field_changes f
+    from {{ source('warehouse', 'stg_field_changes') }} f
     where f.field = 'phone' and f.changed_by <> 'system' and f.new_value is not null
 ),
 
 households as (
-    select * from int_households
+    select * from {{ ref('int_households') }}
 ),
 
 customer_numbers as (
-    select * from int_customer_numbers
+    select * from {{ ref('int_customer_numbers') }}
 ),
 
 -- which households (other than the edited customer's) hold the new number
@@ -42,14 +43,14 @@ flagged as (
     select
         e.*,
         e.new_value = own.phone as to_own,
-        e.new_value in (select phone from stg_managers where phone is not null)
+        e.new_value in (select phone from {{ source('warehouse', 'stg_managers') }} where phone is not null)
             and e.new_value is distinct from own.phone as to_staff,
-        e.new_value in (select phone from stg_related_parties r
+        e.new_value in (select phone from {{ source('warehouse', 'stg_related_parties') }} r
                         where r.manager_id = e.manager_id and r.phone is not null) as to_relative,
         coalesce(h.holders, 0) as holders,
         coalesce(h.other_households, 0) as other_households
     from edits e
-    left join stg_managers own on own.manager_id = e.manager_id
+    left join {{ source('warehouse', 'stg_managers') }} own on own.manager_id = e.manager_id
     left join holders h
       on h.manager_id = e.manager_id and h.customer_id = e.customer_id
      and h.changed_at = e.changed_at and h.new_value = e.new_value

@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- int_reassignments: one row per assignment spell that ended in a reassignment away from the
 -- manager: the customer stayed with the bank (not lost on or before the day the spell ended)
 -- and another manager took the customer over within 7 days of that day (new_manager: the
@@ -9,11 +10,11 @@
 -- reassigned-lost evidence shows those with a loss_month: one definition of a move and of a
 -- loss after it. Rebuilt whole (features/build.py): a move's row changes with later losses.
 with spells as (
-    select * from stg_assignments
+    select * from {{ source('warehouse', 'stg_assignments') }}
 ),
 
 losses as (
-    select * from int_customer_losses
+    select * from {{ ref('int_customer_losses') }}
 ),
 
 ended as (
@@ -44,7 +45,7 @@ watched as (
         t.new_manager,
         date_trunc('month', e.moved_on)::date as watch_from_month,
         -- the last month whose last day comes before moved_on + $reassign_loss_days
-        (date_trunc('month', e.moved_on + $reassign_loss_days::integer) - interval 1 month)::date
+        (date_trunc('month', e.moved_on + {{ p('reassign_loss_days') }}::integer) - interval 1 month)::date
             as watch_to_month,
         l.lost_on,
         l.how,
@@ -67,7 +68,7 @@ final as (
         lost_on,
         how,
         prev_aum,
-        case when lost_on <= moved_on + $reassign_loss_days::integer
+        case when lost_on <= moved_on + {{ p('reassign_loss_days') }}::integer
                   and date_trunc('month', lost_on) <= watch_to_month
              then date_trunc('month', lost_on)::date end as loss_month
     from watched

@@ -4,12 +4,12 @@
 --   unrecorded: a recordable sale without a recording id;
 --   late_stage_loss: lost or cancelled after reaching the proposal or negotiation stage.
 -- feat_sales aggregates these rows and the report's deal evidence filters them.
--- The months from $since on (features/build.py keeps the earlier ones).
+-- The months from $since on (the month-incremental pre-hook keeps the earlier ones).
 with deals as (
     select *
-    from stg_deals
+    from {{ source('warehouse', 'stg_deals') }}
     where status in ('won', 'lost', 'cancelled')
-      and coalesce(closed_at, created_at) >= $since::date
+      and coalesce(closed_at, created_at) >= {{ p('since') }}::date
 ),
 
 flagged as (
