@@ -17,7 +17,7 @@ losses as (
 lost_from_book as (
     select
         b.manager_id, b.month, b.customer_id, b.start_aum, l.lost_on,
-        age_on(c.birth_date, l.lost_on) as age
+        {{ age_on('c.birth_date', 'l.lost_on') }} as age
     from book b
     join losses l
       on l.customer_id = b.customer_id
@@ -125,7 +125,7 @@ final as (
         coalesce(ls.lost_aum, 0) as lost_aum,
         coalesce(ls.elderly_lost, 0) as elderly_lost_customers,
         coalesce(ls.lost_customers, 0) / nullif(bs.book_size, 0) as churn_rate,
-        coalesce(ls.lost_aum, 0) / nullif(bs.book_aum, 0) as churned_aum_share,
+        {{ ratio('coalesce(ls.lost_aum, 0)', 'nullif(bs.book_aum, 0)') }} as churned_aum_share,
         coalesce(ds.dark_lost, 0) as dark_lost_customers,
         rs.lost_after_move / nullif(rs.moved_recently, 0) as reassign_loss_rate,
         -- shown in the months that overlap the window before the exit

@@ -14,8 +14,8 @@ classified as (
     select
         k.manager_id,
         date_trunc('month', k.contact_at)::date as month,
-        off_hours(k.contact_at, cal.is_workday, {{ p('business_start') }}, {{ p('business_end') }}) as off_hours,
-        greatest(epoch(k.logged_at - k.contact_at), 0) / 86400.0 as lag_days
+        {{ off_hours('k.contact_at', 'cal.is_workday', p('business_start'), p('business_end')) }} as off_hours,
+        greatest({{ seconds_between('k.contact_at', 'k.logged_at') }}, 0) / 86400.0 as lag_days
     from contacts k
     left join calendar cal on cal.day = k.contact_at::date
 ),
@@ -26,7 +26,7 @@ final as (
         month,
         count(*) as contacts,
         avg(off_hours::integer) as offhours_contact_share,
-        quantile_cont(lag_days, 0.9) as logging_lag_p90_days
+        {{ quantile_interpolated('lag_days', 0.9) }} as logging_lag_p90_days
     from classified
     group by all
 )

@@ -11,7 +11,7 @@ outflows as (
     select *
     from {{ ref('int_outflows') }}
     -- the first month's shared-counterparty window starts this many months before it
-    where transfer_at >= {{ p('since') }}::date - to_months({{ p('shared_counterparty_months') }}::integer - 1)
+    where transfer_at >= {{ p('since') }}::date - {{ months_interval(p('shared_counterparty_months') ~ '::integer - 1') }}
 ),
 
 -- households per counterparty over the month and the ($shared_counterparty_months - 1) before:
@@ -21,7 +21,7 @@ shared as (
     select mo.month, o.manager_id, o.counterparty, count(distinct o.household_id) as customers
     from months mo
     join outflows o
-      on o.month > mo.month - to_months({{ p('shared_counterparty_months') }}::integer)
+      on o.month > mo.month - {{ months_interval(p('shared_counterparty_months') ~ '::integer') }}
      and o.month <= mo.month
     where not o.own_account
     group by all
@@ -34,7 +34,7 @@ counterparty_reach as (
     select mo.month, o.counterparty, count(distinct o.customer_id) as all_customers
     from months mo
     join outflows o
-      on o.month > mo.month - to_months({{ p('shared_counterparty_months') }}::integer)
+      on o.month > mo.month - {{ months_interval(p('shared_counterparty_months') ~ '::integer') }}
      and o.month <= mo.month
     group by all
 ),
@@ -52,13 +52,17 @@ shared_stats as (
 ),
 
 elderly_stats as (
-    select
-        manager_id,
-        month,
-        sum(amount) filter (where age >= {{ p('elderly_age') }}::integer) / nullif(sum(amount), 0) as elderly_outflow_share,
-        count(*) as outflows
-    from outflows
-    group by all
+    select manager_id, month, {{ ratio('elderly_amount', 'nullif(amount, 0)') }} as elderly_outflow_share, outflows
+    from (
+        select
+            manager_id,
+            month,
+            sum(amount) filter (where age >= {{ p('elderly_age') }}::integer) as elderly_amount,
+            sum(amount) as amount,
+            count(*) as outflows
+        from outflows
+        group by all
+    ) as sums
 ),
 
 matured as (

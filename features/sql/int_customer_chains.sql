@@ -46,10 +46,10 @@ large_outflows as (
 -- one money event per customer and day (a maturity and its outflow are one event)
 events as (
     select customer_id, event_on,
-           arg_max(manager_id, amount) as manager_id,
+           max_by(manager_id, amount) as manager_id,
            min(event) as event,  -- 'maturity' before 'outflow'
            max(amount) as amount
-    from (select * from matured union all select * from large_outflows)
+    from (select * from matured union all select * from large_outflows) as money_events
     group by all
 ),
 
@@ -61,9 +61,9 @@ contact_signs as (
     select
         e.customer_id, e.event_on,
         count(k.contact_id) as contacts,
-        count(k.contact_id) filter (where off_hours(k.contact_at, cal.is_workday, {{ p('business_start') }}, {{ p('business_end') }}))
+        count(k.contact_id) filter (where {{ off_hours('k.contact_at', 'cal.is_workday', p('business_start'), p('business_end')) }})
             as offhours_contacts,
-        count(k.contact_id) filter (where k.logged_at >= k.contact_at + to_days({{ p('late_log_days') }}::integer))
+        count(k.contact_id) filter (where k.logged_at >= k.contact_at + {{ days_interval(p('late_log_days') ~ '::integer') }})
             as late_logged
     from events e
     left join {{ source('warehouse', 'stg_contacts') }} k
@@ -77,7 +77,7 @@ destinations as (
     select
         e.customer_id, e.event_on,
         bool_or(o.to_relative) as to_relative,
-        arg_max(o.counterparty, o.amount) as counterparty
+        max_by(o.counterparty, o.amount) as counterparty
     from events e
     join outflows o
       on o.customer_id = e.customer_id

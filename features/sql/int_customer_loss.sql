@@ -49,10 +49,13 @@ closed as (
     where c.closed_at is not null
 ),
 
+ranked as (
+    select *, row_number() over (partition by customer_id order by lost_on, how) as loss_number
+    from (select * from drained_on union all select * from closed) as losses
+),
+
 final as (
-    select *
-    from (select * from drained_on union all select * from closed)
-    qualify row_number() over (partition by customer_id order by lost_on, how) = 1
+    select customer_id, lost_on, how, prev_aum from ranked where loss_number = 1
 )
 
 select * from final

@@ -41,9 +41,9 @@ keys as (
     select customer_id, 'id:' || id_hash as k from customers where id_hash is not null
     union all
     select customer_id,
-           'addr:' || regexp_replace(lower(address), '[\s\p{P}]', '', 'g')
+           'addr:' || {{ without_spaces_and_punctuation('lower(address)') }}
     from customers
-    where address is not null and length(regexp_replace(address, '[\s\p{P}]', '', 'g')) >= 4
+    where address is not null and length({{ without_spaces_and_punctuation('address') }}) >= 4
     union all
     select customer_id, 'tel:' || number from own_numbers
 ),

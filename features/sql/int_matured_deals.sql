@@ -49,7 +49,7 @@ final as (
         product_code,
         amount,
         maturity_date,
-        age_on(birth_date, maturity_date) as age,
+        {{ age_on('birth_date', 'maturity_date') }} as age,
         reinvested,
         moved_out,
         moved_out - reinvested >= 0.5 * amount as leaked

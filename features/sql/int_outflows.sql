@@ -12,7 +12,7 @@ with transfers as (
     select *
     from {{ source('warehouse', 'stg_transfers') }}
     where direction = 'out'
-      and transfer_at >= {{ p('since') }}::date - to_months({{ p('shared_counterparty_months') }}::integer - 1)
+      and transfer_at >= {{ p('since') }}::date - {{ months_interval(p('shared_counterparty_months') ~ '::integer - 1') }}
 ),
 
 owned as (
@@ -20,7 +20,7 @@ owned as (
         t.transfer_id, t.customer_id, s.manager_id, t.transfer_at, t.amount,
         date_trunc('month', t.transfer_at)::date as month,
         t.counterparty_name, t.counterparty_account, t.counterparty_bank,
-        counterparty_key(t.counterparty_account, t.counterparty_bank, t.counterparty_name) as counterparty,
+        {{ counterparty_key('t.counterparty_account', 't.counterparty_bank', 't.counterparty_name') }} as counterparty,
         h.household_id
     from transfers t
     join {{ source('warehouse', 'stg_assignments') }} s
@@ -61,8 +61,8 @@ reach as (
     from payee_months p
     join payee_managers q
       on q.counterparty = p.counterparty
-     and q.month between p.month - to_months({{ p('shared_counterparty_months') }}::integer - 1)
-                     and p.month + to_months({{ p('shared_counterparty_months') }}::integer - 1)
+     and q.month between p.month - {{ months_interval(p('shared_counterparty_months') ~ '::integer - 1') }}
+                     and p.month + {{ months_interval(p('shared_counterparty_months') ~ '::integer - 1') }}
     group by all
 ),
 
@@ -74,15 +74,15 @@ book_share as (
     join (select distinct counterparty, manager_id, month, household_id from owned) x
       on x.counterparty = o.counterparty
      and x.manager_id = o.manager_id
-     and x.month between o.month - to_months({{ p('shared_counterparty_months') }}::integer - 1)
-                     and o.month + to_months({{ p('shared_counterparty_months') }}::integer - 1)
+     and x.month between o.month - {{ months_interval(p('shared_counterparty_months') ~ '::integer - 1') }}
+                     and o.month + {{ months_interval(p('shared_counterparty_months') ~ '::integer - 1') }}
     group by all
 ),
 
 flagged as (
     select
         o.*,
-        age_on(c.birth_date, o.transfer_at::date) as age,
+        {{ age_on('c.birth_date', 'o.transfer_at::date') }} as age,
         coalesce(o.counterparty_name = c.customer_name, false) as own_account,
         hn.household_id is not null as to_household,
         ra.manager_id is not null or rn.manager_id is not null as to_relative,
