@@ -90,8 +90,9 @@ flagged as (
         b.book_households
     from owned o
     left join {{ source('warehouse', 'stg_customers') }} c on c.customer_id = o.customer_id
-    left join reach r using (counterparty, month)
-    left join book_share b using (counterparty, manager_id, month)
+    -- on, not using: Spark puts using-columns first in o.*
+    left join reach r on r.counterparty = o.counterparty and r.month = o.month
+    left join book_share b on b.counterparty = o.counterparty and b.manager_id = o.manager_id and b.month = o.month
     -- plain joins on small distinct sets, not a correlated exists per transfer
     left join household_names hn on hn.household_id = o.household_id and hn.customer_name = o.counterparty_name
     left join relative_accounts ra on ra.manager_id = o.manager_id and ra.account = o.counterparty_account
