@@ -22,7 +22,7 @@ outflows as (
     select *
     from {{ ref('int_outflows') }}
     -- the first month's window starts this many months before it
-    where transfer_at >= {{ p('since') }}::date - to_months({{ p('shared_counterparty_months') }}::integer - 1)
+    where transfer_at >= {{ p('since') }}::date - {{ months_interval(p('shared_counterparty_months') ~ '::integer - 1') }}
 ),
 
 -- each outflow in the window of every month it counts in (narrow: it is read three times)
@@ -31,7 +31,7 @@ windowed as (
            o.transfer_id
     from months mo
     join outflows o
-      on o.month > mo.month - to_months({{ p('shared_counterparty_months') }}::integer)
+      on o.month > mo.month - {{ months_interval(p('shared_counterparty_months') ~ '::integer') }}
      and o.month <= mo.month
 ),
 
@@ -60,14 +60,14 @@ details as (
     select
         manager_id, month, counterparty,
         count(distinct customer_id) as customers,
-        list(distinct customer_id order by customer_id) as customer_ids,
+        {{ sorted_distinct_list('customer_id') }} as customer_ids,
         count(*) as transfers,
         sum(amount) as amount,
         min(transfer_at)::date as first_transfer,
         max(transfer_at)::date as last_transfer,
-        arg_max(counterparty_name, (transfer_at, transfer_id)) as counterparty_name,
-        arg_max(counterparty_bank, (transfer_at, transfer_id)) as counterparty_bank,
-        arg_max(counterparty_account, (transfer_at, transfer_id)) as counterparty_account
+        max_by(counterparty_name, {{ sort_key('transfer_at', 'transfer_id') }}) as counterparty_name,
+        max_by(counterparty_bank, {{ sort_key('transfer_at', 'transfer_id') }}) as counterparty_bank,
+        max_by(counterparty_account, {{ sort_key('transfer_at', 'transfer_id') }}) as counterparty_account
     from shared_payments
     group by manager_id, month, counterparty
 ),
@@ -81,7 +81,8 @@ shared_payees as (
         r.bank_customers,
         true as shared,
         b.households >= 0.5 * r.bank_customers as exclusive,
-        d.* exclude (manager_id, month, counterparty)
+        d.customers, d.customer_ids, d.transfers, d.amount, d.first_transfer, d.last_transfer,
+        d.counterparty_name, d.counterparty_bank, d.counterparty_account
     from book_payees b
     join reach r using (month, counterparty)
     join details d using (manager_id, month, counterparty)
