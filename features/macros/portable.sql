@@ -97,3 +97,10 @@
 {% macro sorted_distinct_list(column) %}{{ return(adapter.dispatch('sorted_distinct_list')(column)) }}{% endmacro %}
 {% macro default__sorted_distinct_list(column) %}list(distinct {{ column }} order by {{ column }}){% endmacro %}
 {% macro spark__sorted_distinct_list(column) %}array_sort(collect_set({{ column }})){% endmacro %}
+
+{#- x rounded to `places` decimals as DuckDB rounds a DOUBLE: scaled by 10^places, rounded half
+    away from zero, scaled back. Spark's round() rounds the exact binary value (HALF_UP of a
+    BigDecimal): -0.2633075 becomes -0.263307 there, -0.263308 in DuckDB. -#}
+{% macro rounded(x, places) %}{{ return(adapter.dispatch('rounded')(x, places)) }}{% endmacro %}
+{% macro default__rounded(x, places) %}round({{ x }}, {{ places }}){% endmacro %}
+{% macro spark__rounded(x, places) %}(round(({{ x }}) * 1e{{ places }}) / 1e{{ places }}){% endmacro %}

@@ -85,10 +85,13 @@ long as (
     select
         manager_id, month, branch_id, tier, feature, value, support,
         case when support is null or value is null or rate is null then value
-             else round(greatest(
+             {%- set wilson_lower_bound -%}
+                 greatest(
                  (rate + {{ ratio(z2, '(2 * n)') }}
                   - {{ p('shrink_z') }} * sqrt(rate * (1 - rate) / n + {{ ratio(z2, '(4 * n * n)') }}))
-                 / (1 + {{ ratio(z2, 'n') }}), 0), 9)
+                 / (1 + {{ ratio(z2, 'n') }}), 0)
+             {%- endset %}
+             else {{ rounded(wilson_lower_bound, 9) }}
         end as estimate
     from smoothed
 ),
@@ -121,12 +124,12 @@ peer as (
 ),
 
 branch_spread as (
-    select month, branch_id, tier, feature, median(dev_branch) as mad, round(avg(dev_branch), 9) as meanad
+    select month, branch_id, tier, feature, median(dev_branch) as mad, {{ rounded('avg(dev_branch)', 9) }} as meanad
     from peer group by all
 ),
 
 tier_spread as (
-    select month, tier, feature, median(dev_tier) as mad, round(avg(dev_tier), 9) as meanad
+    select month, tier, feature, median(dev_tier) as mad, {{ rounded('avg(dev_tier)', 9) }} as meanad
     from peer group by all
 ),
 
@@ -164,7 +167,7 @@ self_median as (
 
 self_spread as (
     select h.manager_id, h.month, h.feature, s.n, s.med,
-           median(abs(h.past_value - s.med)) as mad, round(avg(abs(h.past_value - s.med)), 9) as meanad
+           median(abs(h.past_value - s.med)) as mad, {{ rounded('avg(abs(h.past_value - s.med))', 9) }} as meanad
     from history h join self_median s using (manager_id, month, feature)
     group by all
 ),
@@ -186,10 +189,10 @@ final as (
         manager_id, month, branch_id, tier, feature, value, support, estimate,
         peer_group, peer_median,
         case when value is null or not supported then null
-             else round(greatest(least((estimate - peer_median) / peer_scale, 20), -20), 6) end as peer_z,
+             else {{ rounded('greatest(least((estimate - peer_median) / peer_scale, 20), -20)', 6) }} end as peer_z,
         self_median,
         case when value is null or not supported or coalesce(self_months, 0) < {{ p('self_min_months') }}::integer then null
-             else round(greatest(least((estimate - self_median) / self_scale, 20), -20), 6) end as self_z
+             else {{ rounded('greatest(least((estimate - self_median) / self_scale, 20), -20)', 6) }} end as self_z
     from joined
 )
 
