@@ -185,6 +185,8 @@ def _model_columns(spark, database: str, name: str, target: Path) -> list[str] |
 def _duckdb_type(spark_type: str) -> str:
     if spark_type.startswith("decimal"):
         return spark_type.upper()
+    if spark_type.startswith("array<") and spark_type.endswith(">"):  # a list column (customer ids)
+        return _duckdb_type(spark_type[len("array<"):-1]) + "[]"
     try:
         return _DUCKDB_TYPES[spark_type]
     except KeyError:

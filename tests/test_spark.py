@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from features.build import build_features, model_names
-from pipeline.ingest import ingest_bundle
 from core.settings import Settings
+from features.build import build_features, model_names
+from pipeline.loading import ingest_bundle
 
 pytestmark = pytest.mark.slow
 

@@ -104,3 +104,8 @@
 {% macro rounded(x, places) %}{{ return(adapter.dispatch('rounded')(x, places)) }}{% endmacro %}
 {% macro default__rounded(x, places) %}round({{ x }}, {{ places }}){% endmacro %}
 {% macro spark__rounded(x, places) %}(round(({{ x }}) * 1e{{ places }}) / 1e{{ places }}){% endmacro %}
+
+{#- Whole days from `start` to `end` (dates). -#}
+{% macro days_between(start, end) %}{{ return(adapter.dispatch('days_between')(start, end)) }}{% endmacro %}
+{% macro default__days_between(start, end) %}date_diff('day', {{ start }}, {{ end }}){% endmacro %}
+{% macro spark__days_between(start, end) %}datediff({{ end }}, {{ start }}){% endmacro %}

@@ -49,7 +49,10 @@ reach as (
 ),
 
 shared_payments as (
-    select w.month, o.*
+    -- the window's month, not the transfer's (o.month): named columns, no o.* (Spark refuses
+    -- two columns called month)
+    select w.month, o.manager_id, o.counterparty, o.customer_id, o.amount, o.transfer_at, o.transfer_id,
+           o.counterparty_name, o.counterparty_bank, o.counterparty_account
     from windowed w
     join book_payees b using (manager_id, month, counterparty)
     join outflows o using (transfer_id)
@@ -96,10 +99,21 @@ single_household as (
     group by all
 ),
 
+-- the single-household rows take shared_payees' columns, NULL where they have no value
+-- (a join that matches nothing gives every column its type on both engines)
+single_household_rows as (
+    select
+        h.manager_id, h.month, s.counterparty, h.households, s.bank_customers, h.shared, h.exclusive,
+        s.customers, s.customer_ids, s.transfers, s.amount, s.first_transfer, s.last_transfer,
+        s.counterparty_name, s.counterparty_bank, s.counterparty_account
+    from single_household h
+    left join shared_payees s on false
+),
+
 final as (
     select * from shared_payees
-    union all by name
-    select * from single_household
+    union all
+    select * from single_household_rows
 )
 
 select * from final
