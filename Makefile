@@ -8,21 +8,21 @@ STAMP  := $(VENV)/.installed-stamp
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: demo test venv chromium lint sample bench clean
+.PHONY: demo test venv chromium java lint sample bench clean
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
 	touch $(STAMP)
 
 demo: venv chromium
 	$(BIN)/feidan demo
 
 # pytest exits 5 when it collected no tests: that is a broken suite, not a pass.
-test: venv chromium
+test: venv chromium java
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
@@ -34,6 +34,14 @@ chromium:
 	  echo "installing Debian's chromium and a Chinese font (about 30 s)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
 	else echo "needs Debian's chromium: sudo apt-get install -y chromium fonts-wqy-zenhei" >&2; exit 1; fi
+
+# Spark (the equality test, `--engine spark`) runs on a JVM: Debian's Java 17 runtime.
+java:
+	@if command -v java >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian's Java 17 runtime for Spark (about 30 s)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	else echo "needs Java 17 for Spark: sudo apt-get install -y openjdk-17-jre-headless" >&2; exit 1; fi
 
 lint: venv
 	$(BIN)/ruff check .

@@ -7,12 +7,13 @@ fields they need) as arguments; they never read the environment or the clock.
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
 
@@ -95,6 +96,27 @@ class Settings(BaseModel):
                                      description="DuckDB's memory limit, a size such as 6.5GB or 800MiB")
     duckdb_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
     duckdb_temp_dir: Path | None = None
+    # The feature models' engine (issue 17): the embedded DuckDB, or a Spark session that reads the
+    # staged tables as Parquet and writes the feature tables back (features/spark.py); scoring,
+    # report and export run on the warehouse either way.
+    engine: Literal["duckdb", "spark"] = Field("duckdb", description="engine of the feature build")
+    spark_master: str = Field("local[2]", description="Spark master: local[N], spark://host:7077, yarn, ...")
+    # e.g. {"spark.executor.instances": "8", "spark.sql.shuffle.partitions": "96"}; FEIDAN_SPARK_CONF
+    # takes JSON. spark-defaults.conf (SPARK_CONF_DIR) applies too, as for spark-submit.
+    spark_conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings")
+    # where the staged tables and the Spark-built tables are exchanged (a temporary folder in
+    # it): local by default; on a cluster a folder both this machine and the executors see
+    spark_work_dir: Path | None = None
+
+    @field_validator("spark_conf", mode="before")
+    @classmethod
+    def _json_conf(cls, value):
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"spark_conf must be a JSON object: {exc}") from None
+        return value
 
     @classmethod
     def load(cls, **overrides) -> Settings:

@@ -97,10 +97,7 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
     as_of = as_of.replace(day=1)
     install_macros(con)
     result = FeatureBuild(as_of)
-    # fetchall, not fetchone: DuckDB 2 refuses register() while a result is unfinished
-    first, last = con.execute("select min(contact_at)::date, max(contact_at)::date from stg_contacts").fetchall()[0]
-    end = _next_month(as_of) - dt.timedelta(days=1)
-    build_calendar(con, min(first or as_of, as_of) - dt.timedelta(days=31), max(last or end, end))
+    prepare_calendar(con, as_of)
     result.skipped = skipped_features(con)
     variables = feature_vars(as_of, settings, result.skipped)
     version = _version(variables)
@@ -119,13 +116,49 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
     return result
 
 
-def _run_dbt(con, variables: dict, full: bool, since: dt.date, as_of: dt.date, result: FeatureBuild) -> list[dt.date]:
+def build_features_on_engine(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> FeatureBuild:
+    """The feature build on the engine the settings name: DuckDB in the warehouse, or Spark
+    (features/spark.py: the same models, the tables copied back into the warehouse)."""
+    if settings.engine == "spark":
+        from features.spark import build_features_spark
+
+        return build_features_spark(con, as_of, settings)
+    return build_features(con, as_of, settings)
+
+
+def prepare_calendar(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+    """ref_calendar over the contacts' days and the audit month (a month's margin before)."""
+    # fetchall, not fetchone: DuckDB 2 refuses register() while a result is unfinished
+    first, last = con.execute("select min(contact_at)::date, max(contact_at)::date from stg_contacts").fetchall()[0]
+    end = _next_month(as_of) - dt.timedelta(days=1)
+    build_calendar(con, min(first or as_of, as_of) - dt.timedelta(days=31), max(last or end, end))
+
+
+def batch_months(con: duckdb.DuckDBPyConnection, since: dt.date, as_of: dt.date) -> list[dt.date]:
+    """The months feat_feature_scores builds, one per batch (bounded memory whatever the history
+    length): from the first month to rebuild to the audit month, never to "now" (a rerun with
+    nothing changed rebuilds the audit month alone: the same rows again)."""
+    return _months(max(since, _first_data_month(con) or as_of), as_of) or [as_of]
+
+
+def invoke_dbt(work: Path, variables: dict, months: list[dt.date], full: bool, target: str | None = None):
+    """`dbt build` of the project with the profiles in `work` (and its target and logs there)."""
     from dbt.cli.main import dbtRunner  # heavy import: only when a build runs
 
-    # feat_feature_scores is built one month per batch (bounded memory whatever the history
-    # length): the batches run from the first month to rebuild to the audit month, never to "now"
-    # (a rerun with nothing changed rebuilds the audit month alone: the same rows again)
-    months = _months(max(since, _first_data_month(con) or as_of), as_of) or [as_of]
+    args = ["build", "--project-dir", str(PROJECT), "--profiles-dir", str(work),
+            "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
+            "--vars", json.dumps(variables), "--quiet", "--no-use-colors", "--no-write-json",
+            "--no-partial-parse", "--no-version-check", "--no-send-anonymous-usage-stats",
+            "--event-time-start", months[0].isoformat(), "--event-time-end", _next_month(months[-1]).isoformat()]
+    if target:
+        args += ["--target", target]
+    if full:
+        args.append("--full-refresh")
+    return dbtRunner().invoke(args)
+
+
+def _run_dbt(con, variables: dict, full: bool, since: dt.date, as_of: dt.date, result: FeatureBuild) -> list[dt.date]:
+    months = batch_months(con, since, as_of)
     path = _database_path(con)
     with tempfile.TemporaryDirectory(prefix="feidan-dbt-") as work:
         work = Path(work)
@@ -135,14 +168,16 @@ def _run_dbt(con, variables: dict, full: bool, since: dt.date, as_of: dt.date, r
             # instance to this configuration, and a later read-only or differently configured
             # connection to the file in this process would be refused
             "keep_open": False}}}}))
-        args = ["build", "--project-dir", str(PROJECT), "--profiles-dir", str(work),
-                "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-                "--vars", json.dumps(variables), "--quiet", "--no-use-colors", "--no-write-json",
-                "--no-partial-parse", "--no-version-check", "--no-send-anonymous-usage-stats",
-                "--event-time-start", months[0].isoformat(), "--event-time-end", _next_month(as_of).isoformat()]
-        if full:
-            args.append("--full-refresh")
-        outcome = dbtRunner().invoke(args)
+        outcome = invoke_dbt(work, variables, months, full)
+    collect_outcome(outcome, result)
+    for name in result.seconds:
+        result.rows[name] = con.execute(f"select count(*) from {name}").fetchall()[0][0]
+    return months
+
+
+def collect_outcome(outcome, result: FeatureBuild) -> None:
+    """The models' seconds and the failed checks into `result`; FeatureBuildFailed when a model
+    failed or dbt did not run."""
     failures = []
     for node in outcome.result or []:
         name = node.node.name
@@ -161,9 +196,6 @@ def _run_dbt(con, variables: dict, full: bool, since: dt.date, as_of: dt.date, r
             message += (" (dbt opens the warehouse again in this process with the configuration "
                         "core.warehouse.connect used: open the warehouse with it)")
         raise FeatureBuildFailed("feature build failed: " + message)
-    for name in result.seconds:
-        result.rows[name] = con.execute(f"select count(*) from {name}").fetchall()[0][0]
-    return months
 
 
 def _database_path(con: duckdb.DuckDBPyConnection) -> str:

@@ -33,6 +33,8 @@ class AuditParams(BaseModel):
                                              "cases (False: the detector alone)")
     report_url: str | None = Field(
         None, description="http(s) address where `out` is served: the Prefect UI then links to the report")
+    engine: Literal["duckdb", "spark"] | None = Field(
+        None, description="engine of the feature models (default: the settings', FEIDAN_ENGINE or duckdb)")
 
     @field_validator("report_url")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -39,6 +40,17 @@ out = Console() if sys.stdout.isatty() else Console(width=160)
 err = Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=160)
 
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB warehouse file.")]
+
+
+class EngineName(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+Engine = Annotated[EngineName | None, typer.Option(
+    "--engine",
+    help="Engine of the feature models: duckdb (in the warehouse) or spark (a Spark session, master "
+         "FEIDAN_SPARK_MASTER, default local[2]; the feature tables are copied back). Default: FEIDAN_ENGINE or duckdb.")]
 
 
 @app.callback()
@@ -178,17 +190,18 @@ def features(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Audit month YYYY-MM (default: the newest month with data).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    engine: Engine = None,
 ) -> None:
     """Build feat_manager_month: one row per manager × month, every feature with peer and self z-scores."""
 
-    from features.build import FeatureCheckFailed, build_features
+    from features.build import FeatureCheckFailed, build_features_on_engine
 
-    settings = _settings(warehouse=db)
+    settings = _settings(warehouse=db, engine=engine and engine.value)
     con = _open(settings)
     try:
         month = _month(as_of, con)
-        with err.status("building features…"):
-            result = build_features(con, month, settings)
+        with err.status(f"building features on {settings.engine}…"):
+            result = build_features_on_engine(con, month, settings)
     except FeatureCheckFailed as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None

@@ -15,7 +15,7 @@ from pydantic import ValidationError  # noqa: E402
 
 from core.settings import DEFAULT_WAREHOUSE  # noqa: E402
 from pipeline.audit_params import DEFAULT_OUT, AuditParams  # noqa: E402
-from pipeline.cli import DbOption, _open, _settings, app, err, generate, out  # noqa: E402
+from pipeline.cli import DbOption, Engine, _open, _settings, app, err, generate, out  # noqa: E402
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Audit month YYYY-MM (default: the newest with data).")]
 Budget = Annotated[int | None, typer.Option(help="Alert budget: flag the top K (default 1%, at least 10).", min=1)]
@@ -52,6 +52,7 @@ def run(
                                                           "(recorded in the run ledger).")] = False,
     report_url: ReportUrl = None,
     no_feedback: NoFeedback = False,
+    engine: Engine = None,
 ) -> None:
     """Run the audit flow: load the bundle, check, build features, score, decide cases,
     write the report and the flagged-cases CSV, record the run in the ledger.
@@ -60,7 +61,8 @@ def run(
     Exit codes: 0 done; 1 a step failed (named); 2 the warehouse is in use or bad options.
     """
     params = _params(bundle=input, warehouse=db, out=out_root, as_of=as_of, budget=budget, min_score=min_score,
-                     lang=lang, unmask=unmask, report_url=report_url, feedback=not no_feedback)
+                     lang=lang, unmask=unmask, report_url=report_url, feedback=not no_feedback,
+                     engine=engine and engine.value)
     from core import warehouse
 
     # another run holds it: stop now; else keep it until the flow opens it, seconds later

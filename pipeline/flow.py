@@ -47,7 +47,8 @@ class StepFailed(RuntimeError):
 def audit(params: AuditParams) -> dict:
     params = params.resolved()
     # read once, here; --no-feedback switches the learned model off for this run
-    settings = Settings.load(warehouse=params.warehouse, **({} if params.feedback else {"learn_from_feedback": False}))
+    settings = Settings.load(warehouse=params.warehouse, engine=params.engine,
+                             **({} if params.feedback else {"learn_from_feedback": False}))
     log = get_run_logger()
     execution_id = str(flow_run.get_id() or "local")
     started = utc_now()

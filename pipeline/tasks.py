@@ -56,9 +56,9 @@ def check_inputs(con, month: dt.date | None) -> dt.date:
 
 @task(name="features", **COMPUTE)
 def build_month_features(con, month: dt.date, settings):
-    from features.build import build_features
+    from features.build import build_features_on_engine
 
-    return build_features(con, month, settings)
+    return build_features_on_engine(con, month, settings)
 
 
 @task(name="score history", **COMPUTE)

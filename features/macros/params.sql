@@ -34,17 +34,10 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- pre-hook of the month-incremental models: forget the months this build recomputes. -#}
+{#- pre-hook of the month-incremental models: forget the months this build recomputes. A Spark
+    build (features/spark.py) is a full refresh into a new database every time: no pre-hook. -#}
 {% macro forget_restated_months() -%}
-    {%- if is_incremental() -%}
+    {%- if is_incremental() and target.type != 'spark' -%}
         delete from {{ this }} where month >= {{ p('since') }}::date or month > {{ p('as_of') }}::date
-    {%- endif -%}
-{%- endmacro %}
-
-{#- post-hook of int_feature_values: a feature whose table the bundle lacks is unknown, not zero. -#}
-{% macro unknown_when_unsupported() -%}
-    {%- set names = var('skipped_features') -%}
-    {%- if names -%}
-        update {{ this }} set {% for name in names %}{{ name }} = null{{ ", " if not loop.last }}{% endfor %}
     {%- endif -%}
 {%- endmacro %}

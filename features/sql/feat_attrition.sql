@@ -92,7 +92,7 @@ final as (
         coalesce(ls.lost_aum, 0) as lost_aum,
         coalesce(ls.elderly_lost, 0) as elderly_lost_customers,
         coalesce(ls.lost_customers, 0) / nullif(bs.book_size, 0) as churn_rate,
-        coalesce(ls.lost_aum, 0) / nullif(bs.book_aum, 0) as churned_aum_share,
+        {{ ratio('coalesce(ls.lost_aum, 0)', 'nullif(bs.book_aum, 0)') }} as churned_aum_share,
         coalesce(ls.dark_lost, 0) as dark_lost_customers,
         coalesce(rs.moved_recently, 0) as reassigned_away,
         coalesce(rs.lost_after_move, 0) as lost_after_reassignment,

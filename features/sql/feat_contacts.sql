@@ -14,7 +14,7 @@ final as (
         count(*) as contacts,
         count(*) filter (where off_hours) as offhours_contacts,
         avg(off_hours::integer) as offhours_contact_share,
-        quantile_cont(lag_days, 0.9) as logging_lag_p90_days
+        {{ quantile_interpolated('lag_days', 0.9) }} as logging_lag_p90_days
     from contacts
     group by all
 )

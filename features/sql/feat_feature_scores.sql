@@ -1,5 +1,7 @@
 {{ config(materialized='incremental', incremental_strategy='microbatch', event_time='month',
-          batch_size='month', begin='2000-01-01', concurrent_batches=false) }}
+          batch_size='month', begin='2000-01-01', concurrent_batches=false,
+          partition_by=('month' if target.type == 'spark' else none)) }}
+{#- dbt-spark builds a microbatch model by overwriting its month partition -#}
 -- feat_feature_scores: one row per manager_id × month × feature, with the manager's value,
 -- the peer comparison and the comparison with the manager's own past.
 --
@@ -27,31 +29,36 @@
 -- report quotes, beside its support); the z-scores use `estimate`.
 with wide as (
     select * from {{ ref('int_feature_values') }}
-    where month between {{ batch_month() }}::date - to_months({{ p('self_window_months') }}::integer) and {{ batch_month() }}::date
+    where month between {{ batch_month() }}::date - {{ months_interval(p('self_window_months') ~ '::integer') }} and {{ batch_month() }}::date
 ),
 
-present_values as (
-    unpivot wide
-    on columns(* exclude (manager_id, month, branch_id, tier, book_size))
-    into name feature value value
-),
-
+-- the catalogue ($feature_names with their $min_scales), as rows
 catalogue as (
-    select unnest({{ p('feature_names') }}::varchar[]) as feature, unnest({{ p('min_scales') }}::double[]) as min_scale
+    select * from (values
+        {%- for name in var('feature_names') %}
+        ({{ sql_literal(name) }}, cast({{ var('min_scales')[loop.index0] }} as double)){{ "," if not loop.last }}
+        {%- endfor %}
+    ) as c (feature, min_scale)
 ),
 
 support as (
     select * from {{ ref('int_feature_support') }}
-    where month between {{ batch_month() }}::date - to_months({{ p('self_window_months') }}::integer) and {{ batch_month() }}::date
+    where month between {{ batch_month() }}::date - {{ months_interval(p('self_window_months') ~ '::integer') }} and {{ batch_month() }}::date
 ),
 
--- unpivot drops NULLs; every catalogue feature keeps a row per manager-month
+-- one row per manager-month and catalogue feature (an unpivot that keeps the NULLs)
 raw_long as (
-    select w.manager_id, w.month, w.branch_id, w.tier, f.feature, v.value, sup.support
+    select
+        w.manager_id, w.month, w.branch_id, w.tier, f.feature,
+        case f.feature
+            {%- for name in var('feature_names') %}
+            when {{ sql_literal(name) }} then cast(w.{{ name }} as double)
+            {%- endfor %}
+        end as value,
+        sup.support
     from wide w
     cross join catalogue f
-    left join present_values v using (manager_id, month, feature)
-    left join support sup using (manager_id, month, feature)
+    left join support sup on sup.manager_id = w.manager_id and sup.month = w.month and sup.feature = f.feature
 ),
 
 -- each share's peer rate, per month × tier
@@ -73,14 +80,18 @@ smoothed as (
     left join priors s using (month, tier, feature)
 ),
 
+{%- set z2 = p('shrink_z') ~ ' * ' ~ p('shrink_z') %}
 long as (
     select
         manager_id, month, branch_id, tier, feature, value, support,
         case when support is null or value is null or rate is null then value
-             else round(greatest(
-                 (rate + {{ p('shrink_z') }} * {{ p('shrink_z') }} / (2 * n)
-                  - {{ p('shrink_z') }} * sqrt(rate * (1 - rate) / n + {{ p('shrink_z') }} * {{ p('shrink_z') }} / (4 * n * n)))
-                 / (1 + {{ p('shrink_z') }} * {{ p('shrink_z') }} / n), 0), 9)
+             {%- set wilson_lower_bound -%}
+                 greatest(
+                 (rate + {{ ratio(z2, '(2 * n)') }}
+                  - {{ p('shrink_z') }} * sqrt(rate * (1 - rate) / n + {{ ratio(z2, '(4 * n * n)') }}))
+                 / (1 + {{ ratio(z2, 'n') }}), 0)
+             {%- endset %}
+             else {{ rounded(wilson_lower_bound, 9) }}
         end as estimate
     from smoothed
 ),
@@ -113,12 +124,12 @@ peer as (
 ),
 
 branch_spread as (
-    select month, branch_id, tier, feature, median(dev_branch) as mad, round(avg(dev_branch), 9) as meanad
+    select month, branch_id, tier, feature, median(dev_branch) as mad, {{ rounded('avg(dev_branch)', 9) }} as meanad
     from peer group by all
 ),
 
 tier_spread as (
-    select month, tier, feature, median(dev_tier) as mad, round(avg(dev_tier), 9) as meanad
+    select month, tier, feature, median(dev_tier) as mad, {{ rounded('avg(dev_tier)', 9) }} as meanad
     from peer group by all
 ),
 
@@ -145,7 +156,7 @@ history as (
       on past.manager_id = cur.manager_id
      and past.feature = cur.feature
      and past.month < cur.month
-     and past.month >= cur.month - to_months({{ p('self_window_months') }}::integer)
+     and past.month >= cur.month - {{ months_interval(p('self_window_months') ~ '::integer') }}
      and past.estimate is not null
 ),
 
@@ -156,7 +167,7 @@ self_median as (
 
 self_spread as (
     select h.manager_id, h.month, h.feature, s.n, s.med,
-           median(abs(h.past_value - s.med)) as mad, round(avg(abs(h.past_value - s.med)), 9) as meanad
+           median(abs(h.past_value - s.med)) as mad, {{ rounded('avg(abs(h.past_value - s.med))', 9) }} as meanad
     from history h join self_median s using (manager_id, month, feature)
     group by all
 ),
@@ -178,10 +189,10 @@ final as (
         manager_id, month, branch_id, tier, feature, value, support, estimate,
         peer_group, peer_median,
         case when value is null or not supported then null
-             else round(greatest(least((estimate - peer_median) / peer_scale, 20), -20), 6) end as peer_z,
+             else {{ rounded('greatest(least((estimate - peer_median) / peer_scale, 20), -20)', 6) }} end as peer_z,
         self_median,
         case when value is null or not supported or coalesce(self_months, 0) < {{ p('self_min_months') }}::integer then null
-             else round(greatest(least((estimate - self_median) / self_scale, 20), -20), 6) end as self_z
+             else {{ rounded('greatest(least((estimate - self_median) / self_scale, 20), -20)', 6) }} end as self_z
     from joined
 )
 

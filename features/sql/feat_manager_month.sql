@@ -1,27 +1,36 @@
 -- feat_manager_month: one row per manager_id × month employed: peer-group keys, book size,
 -- every catalogue feature, and for each feature <name>_peer_z and <name>_self_z
 -- (see feat_feature_scores for how groups, zero spread and short history are handled).
--- The months from var since on (the month-incremental pre-hook keeps the
+-- The months from the variable feature_since on (features/build.py sets it and keeps the
 -- earlier months).
 with wide as (
     select * from {{ ref('int_feature_values') }} where month >= {{ p('since') }}::date
 ),
 
--- PIVOT reads the table directly (it cannot pivot a CTE inside create-table-as)
+-- a pivot of feat_feature_scores on the catalogue's features (one row per manager, month and
+-- feature, so max() is that row's value), in the features' name order
 z as (
-    pivot (select manager_id, month, feature, peer_z, self_z from {{ ref('feat_feature_scores') }}
-           where month >= {{ p('since') }}::date)
-    -- the columns are the catalogue's, not the months' values: a build with no month to
-    -- redo still has every column (the names sorted, as a PIVOT of the values orders them)
-    on feature in ({% for name in var('feature_names') | sort %}'{{ name }}'{{ ", " if not loop.last }}{% endfor %})
-    using first(peer_z) as peer_z, first(self_z) as self_z
+    select
+        manager_id,
+        month
+        {%- for name in var('feature_names') | sort %},
+        max(case when feature = {{ sql_literal(name) }} then peer_z end) as {{ name }}_peer_z,
+        max(case when feature = {{ sql_literal(name) }} then self_z end) as {{ name }}_self_z
+        {%- endfor %}
+    from {{ ref('feat_feature_scores') }}
+    where month >= {{ p('since') }}::date
     group by manager_id, month
 ),
 
 final as (
-    select wide.*, z.* exclude (manager_id, month)
+    select
+        wide.*
+        {%- for name in var('feature_names') | sort %},
+        z.{{ name }}_peer_z,
+        z.{{ name }}_self_z
+        {%- endfor %}
     from wide
-    left join z using (manager_id, month)
+    left join z on z.manager_id = wide.manager_id and z.month = wide.month
 )
 
 select * from final

@@ -25,7 +25,7 @@ elderly_stats as (
     select
         manager_id,
         month,
-        sum(amount) filter (where elderly) / nullif(sum(amount), 0) as elderly_outflow_share,
+        {{ ratio('sum(amount) filter (where elderly)', 'nullif(sum(amount), 0)') }} as elderly_outflow_share,
         count(*) as outflows
     from outflows
     group by all

@@ -22,7 +22,7 @@ dated as (
     select
         k.*,
         -- is_workday is NULL outside ref_calendar's years: Monday-Friday then
-        not coalesce(cal.is_workday, dayofweek(k.contact_at) between 1 and 5) as non_workday
+        not coalesce(cal.is_workday, {{ monday_to_friday('k.contact_at') }}) as non_workday
     from contacts k
     left join calendar cal on cal.day = k.contact_at::date
 ),
@@ -34,12 +34,10 @@ final as (
         contact_id,
         customer_id,
         contact_at,
-        non_workday
-            or contact_at::time < {{ p('business_start') }}::time
-            or contact_at::time >= {{ p('business_end') }}::time as off_hours,
+        {{ off_hours('contact_at', '(not non_workday)', p('business_start'), p('business_end')) }} as off_hours,
         non_workday,
-        greatest(epoch(logged_at - contact_at), 0) / 86400.0 as lag_days,
-        logged_at >= contact_at + to_days({{ p('late_log_days') }}::integer) as late_logged
+        greatest({{ seconds_between('contact_at', 'logged_at') }}, 0) / 86400.0 as lag_days,
+        logged_at >= contact_at + {{ days_interval(p('late_log_days') ~ '::integer') }} as late_logged
     from dated
 )
 

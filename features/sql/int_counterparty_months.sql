@@ -22,7 +22,7 @@ outflows as (
     select *
     from {{ ref('int_outflows') }}
     -- the first month's window starts this many months before it
-    where transfer_at >= {{ p('since') }}::date - to_months({{ p('shared_counterparty_months') }}::integer - 1)
+    where transfer_at >= {{ p('since') }}::date - {{ months_interval(p('shared_counterparty_months') ~ '::integer - 1') }}
 ),
 
 -- each outflow in the window of every month it counts in (narrow: it is read three times)
@@ -31,7 +31,7 @@ windowed as (
            o.transfer_id
     from months mo
     join outflows o
-      on o.month > mo.month - to_months({{ p('shared_counterparty_months') }}::integer)
+      on o.month > mo.month - {{ months_interval(p('shared_counterparty_months') ~ '::integer') }}
      and o.month <= mo.month
 ),
 
@@ -49,7 +49,10 @@ reach as (
 ),
 
 shared_payments as (
-    select w.month, o.*
+    -- the window's month, not the transfer's (o.month): named columns, no o.* (Spark refuses
+    -- two columns called month)
+    select w.month, o.manager_id, o.counterparty, o.customer_id, o.amount, o.transfer_at, o.transfer_id,
+           o.counterparty_name, o.counterparty_bank, o.counterparty_account
     from windowed w
     join book_payees b using (manager_id, month, counterparty)
     join outflows o using (transfer_id)
@@ -60,14 +63,14 @@ details as (
     select
         manager_id, month, counterparty,
         count(distinct customer_id) as customers,
-        list(distinct customer_id order by customer_id) as customer_ids,
+        {{ sorted_distinct_list('customer_id') }} as customer_ids,
         count(*) as transfers,
         sum(amount) as amount,
         min(transfer_at)::date as first_transfer,
         max(transfer_at)::date as last_transfer,
-        arg_max(counterparty_name, (transfer_at, transfer_id)) as counterparty_name,
-        arg_max(counterparty_bank, (transfer_at, transfer_id)) as counterparty_bank,
-        arg_max(counterparty_account, (transfer_at, transfer_id)) as counterparty_account
+        max_by(counterparty_name, {{ sort_key('transfer_at', 'transfer_id') }}) as counterparty_name,
+        max_by(counterparty_bank, {{ sort_key('transfer_at', 'transfer_id') }}) as counterparty_bank,
+        max_by(counterparty_account, {{ sort_key('transfer_at', 'transfer_id') }}) as counterparty_account
     from shared_payments
     group by manager_id, month, counterparty
 ),
@@ -81,7 +84,8 @@ shared_payees as (
         r.bank_customers,
         true as shared,
         b.households >= 0.5 * r.bank_customers as exclusive,
-        d.* exclude (manager_id, month, counterparty)
+        d.customers, d.customer_ids, d.transfers, d.amount, d.first_transfer, d.last_transfer,
+        d.counterparty_name, d.counterparty_bank, d.counterparty_account
     from book_payees b
     join reach r using (month, counterparty)
     join details d using (manager_id, month, counterparty)
@@ -95,10 +99,21 @@ single_household as (
     group by all
 ),
 
+-- the single-household rows take shared_payees' columns, NULL where they have no value
+-- (a join that matches nothing gives every column its type on both engines)
+single_household_rows as (
+    select
+        h.manager_id, h.month, s.counterparty, h.households, s.bank_customers, h.shared, h.exclusive,
+        s.customers, s.customer_ids, s.transfers, s.amount, s.first_transfer, s.last_transfer,
+        s.counterparty_name, s.counterparty_bank, s.counterparty_account
+    from single_household h
+    left join shared_payees s on false
+),
+
 final as (
     select * from shared_payees
-    union all by name
-    select * from single_household
+    union all
+    select * from single_household_rows
 )
 
 select * from final

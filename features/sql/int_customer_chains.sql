@@ -48,10 +48,10 @@ large_outflows as (
 -- one money event per customer and day (a maturity and its outflow are one event)
 events as (
     select customer_id, event_on,
-           arg_max(manager_id, amount) as manager_id,
+           max_by(manager_id, amount) as manager_id,
            min(event) as event,  -- 'maturity' before 'outflow'
            max(amount) as amount
-    from (select * from matured union all select * from large_outflows)
+    from (select * from matured union all select * from large_outflows) as money_events
     group by all
 ),
 
@@ -84,7 +84,7 @@ destinations as (
     select
         e.customer_id, e.event_on,
         bool_or(o.to_relative) as to_relative,
-        arg_max(o.counterparty, o.amount) as counterparty
+        max_by(o.counterparty, o.amount) as counterparty
     from events e
     join outflows o
       on o.customer_id = e.customer_id

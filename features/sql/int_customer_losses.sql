@@ -32,7 +32,7 @@ drained_on as (
     select
         d.customer_id,
         -- equal amounts: the later transfer (ties must not depend on thread order)
-        coalesce(max_by(t.transfer_at, (t.amount, t.transfer_at, t.transfer_id))::date, last_day(d.month)) as lost_on,
+        coalesce(max_by(t.transfer_at, {{ sort_key('t.amount', 't.transfer_at', 't.transfer_id') }})::date, last_day(d.month)) as lost_on,
         'moved out' as how,
         any_value(d.prev_aum) as prev_aum
     from drained d
@@ -56,10 +56,13 @@ closed as (
     where c.closed_at is not null
 ),
 
+ranked_losses as (
+    select *, row_number() over (partition by customer_id order by lost_on, how) as loss_number
+    from (select * from drained_on union all select * from closed) as losses
+),
+
 first_loss as (
-    select *
-    from (select * from drained_on union all select * from closed)
-    qualify row_number() over (partition by customer_id order by lost_on, how) = 1
+    select customer_id, lost_on, how, prev_aum from ranked_losses where loss_number = 1
 ),
 
 last_contacts as (
@@ -73,9 +76,9 @@ main_outflows as (
     select
         l.customer_id,
         -- equal amounts: the later transfer (ties must not depend on thread order)
-        arg_max(t.counterparty_bank, (t.amount, t.transfer_at, t.transfer_id)) as counterparty_bank,
-        arg_max(t.counterparty_name, (t.amount, t.transfer_at, t.transfer_id)) as counterparty_name,
-        arg_max(t.counterparty_account, (t.amount, t.transfer_at, t.transfer_id)) as counterparty_account,
+        max_by(t.counterparty_bank, {{ sort_key('t.amount', 't.transfer_at', 't.transfer_id') }}) as counterparty_bank,
+        max_by(t.counterparty_name, {{ sort_key('t.amount', 't.transfer_at', 't.transfer_id') }}) as counterparty_name,
+        max_by(t.counterparty_account, {{ sort_key('t.amount', 't.transfer_at', 't.transfer_id') }}) as counterparty_account,
         sum(t.amount) as moved_out
     from first_loss l
     join {{ source('warehouse', 'stg_transfers') }} t
@@ -91,8 +94,8 @@ final as (
         l.lost_on,
         l.how,
         l.prev_aum,
-        age_on(c.birth_date, l.lost_on) as age,
-        age_on(c.birth_date, l.lost_on) >= {{ p('elderly_age') }}::integer as elderly,
+        {{ age_on('c.birth_date', 'l.lost_on') }} as age,
+        {{ age_on('c.birth_date', 'l.lost_on') }} >= {{ p('elderly_age') }}::integer as elderly,
         lc.last_contact_at,
         lc.last_contact_at is null
             or lc.last_contact_at::date < l.lost_on - {{ p('dark_days') }}::integer as went_dark,

@@ -1,7 +1,7 @@
-{{ config(post_hook='{{ unknown_when_unsupported() }}') }}
 -- int_feature_values: one row per manager_id × month employed: peer-group keys, book size
 -- and every catalogue feature. Counts default to 0; shares stay NULL when undefined
--- (nothing to divide by); features of a missing optional table are set NULL by the runner.
+-- (nothing to divide by); features of a missing optional table
+-- ($skipped_features) are NULL: unknown, not zero.
 -- The *_3m features sum the month and the two before: a drain spread over weeks is small in
 -- any one month and plain over three. The months from $since on (the month-incremental pre-hook keeps
 -- the earlier ones); the windows read the months before.
@@ -60,7 +60,7 @@ windowed as (
     select
         *,
         sum(lost_customers) over w / nullif(max(book_size) over w, 0) as churn_rate_3m,
-        sum(lost_aum) over w / nullif(max(book_aum) over w, 0) as churned_aum_share_3m,
+        {{ ratio('sum(lost_aum) over w', 'nullif(max(book_aum) over w, 0)') }} as churned_aum_share_3m,
         sum(leaked_deals) over w / nullif(sum(matured_deals) over w, 0) as maturity_leakage_rate_3m,
         sum(elderly_leaked_deals) over w as elderly_maturity_leaks_3m,
         sum(elderly_lost_customers) over w as elderly_lost_customers_3m,
@@ -74,9 +74,24 @@ windowed as (
                   range between interval 5 month preceding and current row)
 ),
 
+{%- set features = ['churn_rate', 'churned_aum_share', 'reassign_loss_rate', 'exit_window_churn_rate',
+    'offhours_contact_share', 'logging_lag_p90_days', 'shared_counterparty_customers',
+    'exclusive_counterparty_customers', 'maturity_leakage_rate', 'phone_edits_by_manager',
+    'phone_edits_to_shared_number', 'unrecorded_sales_share', 'late_stage_loss_rate', 'elderly_outflow_share',
+    'complaints_count', 'chain_customers', 'chain_customers_3m', 'complete_chain_customers_3m', 'chain_amount_3m',
+    'relative_payee_customers_3m', 'churn_rate_3m', 'churned_aum_share_3m', 'maturity_leakage_rate_3m',
+    'elderly_maturity_leaks_3m', 'elderly_lost_customers_3m', 'dark_lost_customers_3m', 'unrecorded_sales_share_3m',
+    'phone_edits_to_shared_number_6m'] %}
+{%- if features | sort != var('feature_names') | sort %}
+    {{ exceptions.raise_compiler_error("int_feature_values lists other features than the catalogue ($feature_names)") }}
+{%- endif %}
+-- the features (a NULL of the column's type for a feature the bundle cannot support)
 final as (
-    select * exclude (lost_customers, elderly_lost_customers, dark_lost_customers, lost_aum, book_aum, matured_deals, leaked_deals, elderly_leaked_deals,
-                      recordable_sales, unrecorded_sales)
+    select
+        manager_id, month, branch_id, tier, book_size
+        {%- for name in features %},
+        {% if name in var('skipped_features') %}case when false then {{ name }} end as {{ name }}{% else %}{{ name }}{% endif %}
+        {%- endfor %}
     from windowed
     where month >= {{ p('since') }}::date
 )

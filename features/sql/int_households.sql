@@ -16,7 +16,9 @@
 -- A key shared by more than $household_max_size customers is no household (a branch's
 -- address used as a placeholder, a company switchboard) and links nobody.
 -- Connected components by label propagation: households are small (a link path of a few
--- steps), so four rounds of "take the smallest label among my links" settle them.
+-- steps), so four rounds of "take the smallest label among my links" settle them. Each round
+-- reads the one before once (a customer links to itself): Spark does not keep a CTE's rows,
+-- and two reads a round recomputed the first round 16 times.
 with customers as (
     select * from {{ source('warehouse', 'stg_customers') }}
 ),
@@ -41,9 +43,9 @@ keys as (
     select customer_id, 'id:' || id_hash as k from customers where id_hash is not null
     union all
     select customer_id,
-           'addr:' || regexp_replace(lower(address), '[\s\p{P}]', '', 'g')
+           'addr:' || {{ without_spaces_and_punctuation('lower(address)') }}
     from customers
-    where address is not null and length(regexp_replace(address, '[\s\p{P}]', '', 'g')) >= 4
+    where address is not null and length({{ without_spaces_and_punctuation('address') }}) >= 4
     union all
     select customer_id, 'tel:' || number from own_numbers
 ),
@@ -82,28 +84,33 @@ edges as (
     select b, a from named_payments
 ),
 
+-- each customer's links, itself included
+links as (
+    select customer_id as a, customer_id as b from customers
+    union all
+    select e.a, e.b from edges e join customers c on c.customer_id = e.a
+),
+
 round_1 as (
-    select c.customer_id, least(c.customer_id, coalesce(min(e.b), c.customer_id)) as label
-    from customers c left join edges e on e.a = c.customer_id
-    group by c.customer_id
+    select a as customer_id, min(b) as label from links group by a
 ),
 
 round_2 as (
-    select r.customer_id, least(r.label, coalesce(min(n.label), r.label)) as label
-    from round_1 r left join edges e on e.a = r.customer_id left join round_1 n on n.customer_id = e.b
-    group by r.customer_id, r.label
+    select l.a as customer_id, min(r.label) as label
+    from links l join round_1 r on r.customer_id = l.b
+    group by l.a
 ),
 
 round_3 as (
-    select r.customer_id, least(r.label, coalesce(min(n.label), r.label)) as label
-    from round_2 r left join edges e on e.a = r.customer_id left join round_2 n on n.customer_id = e.b
-    group by r.customer_id, r.label
+    select l.a as customer_id, min(r.label) as label
+    from links l join round_2 r on r.customer_id = l.b
+    group by l.a
 ),
 
 round_4 as (
-    select r.customer_id, least(r.label, coalesce(min(n.label), r.label)) as label
-    from round_3 r left join edges e on e.a = r.customer_id left join round_3 n on n.customer_id = e.b
-    group by r.customer_id, r.label
+    select l.a as customer_id, min(r.label) as label
+    from links l join round_3 r on r.customer_id = l.b
+    group by l.a
 ),
 
 final as (

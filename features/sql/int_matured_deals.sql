@@ -49,8 +49,8 @@ final as (
         product_code,
         amount,
         maturity_date,
-        age_on(birth_date, maturity_date) as age,
-        age_on(birth_date, maturity_date) >= {{ p('elderly_age') }}::integer as elderly,
+        {{ age_on('birth_date', 'maturity_date') }} as age,
+        {{ age_on('birth_date', 'maturity_date') }} >= {{ p('elderly_age') }}::integer as elderly,
         reinvested,
         moved_out,
         moved_out - reinvested >= 0.5 * amount as leaked

@@ -16,7 +16,7 @@ bounds as (
 ),
 
 final as (
-    select unnest(generate_series(first_month, last_month, interval 1 month))::date as month
+    select {{ month_series('first_month', 'last_month') }} as month
     from bounds
     where first_month is not null and first_month <= last_month
 )

@@ -14,7 +14,7 @@ with transfers as (
     select *
     from {{ source('warehouse', 'stg_transfers') }}
     where direction = 'out'
-      and transfer_at >= {{ p('since') }}::date - to_months({{ p('shared_counterparty_months') }}::integer - 1)
+      and transfer_at >= {{ p('since') }}::date - {{ months_interval(p('shared_counterparty_months') ~ '::integer - 1') }}
 ),
 
 owned as (
@@ -22,7 +22,7 @@ owned as (
         t.transfer_id, t.customer_id, s.manager_id, t.transfer_at, t.amount,
         date_trunc('month', t.transfer_at)::date as month,
         t.counterparty_name, t.counterparty_account, t.counterparty_bank,
-        counterparty_key(t.counterparty_account, t.counterparty_bank, t.counterparty_name) as counterparty,
+        {{ counterparty_key('t.counterparty_account', 't.counterparty_bank', 't.counterparty_name') }} as counterparty,
         h.household_id
     from transfers t
     join {{ source('warehouse', 'stg_assignments') }} s
@@ -63,8 +63,8 @@ reach as (
     from payee_months p
     join payee_managers q
       on q.counterparty = p.counterparty
-     and q.month between p.month - to_months({{ p('shared_counterparty_months') }}::integer - 1)
-                     and p.month + to_months({{ p('shared_counterparty_months') }}::integer - 1)
+     and q.month between p.month - {{ months_interval(p('shared_counterparty_months') ~ '::integer - 1') }}
+                     and p.month + {{ months_interval(p('shared_counterparty_months') ~ '::integer - 1') }}
     group by all
 ),
 
@@ -76,16 +76,16 @@ book_share as (
     join (select distinct counterparty, manager_id, month, household_id from owned) x
       on x.counterparty = o.counterparty
      and x.manager_id = o.manager_id
-     and x.month between o.month - to_months({{ p('shared_counterparty_months') }}::integer - 1)
-                     and o.month + to_months({{ p('shared_counterparty_months') }}::integer - 1)
+     and x.month between o.month - {{ months_interval(p('shared_counterparty_months') ~ '::integer - 1') }}
+                     and o.month + {{ months_interval(p('shared_counterparty_months') ~ '::integer - 1') }}
     group by all
 ),
 
 flagged as (
     select
         o.*,
-        age_on(c.birth_date, o.transfer_at::date) as age,
-        age_on(c.birth_date, o.transfer_at::date) >= {{ p('elderly_age') }}::integer as elderly,
+        {{ age_on('c.birth_date', 'o.transfer_at::date') }} as age,
+        {{ age_on('c.birth_date', 'o.transfer_at::date') }} >= {{ p('elderly_age') }}::integer as elderly,
         coalesce(o.counterparty_name = c.customer_name, false) as own_account,
         hn.household_id is not null as to_household,
         ra.manager_id is not null or rn.manager_id is not null as to_relative,
@@ -93,8 +93,9 @@ flagged as (
         b.book_households
     from owned o
     left join {{ source('warehouse', 'stg_customers') }} c on c.customer_id = o.customer_id
-    left join reach r using (counterparty, month)
-    left join book_share b using (counterparty, manager_id, month)
+    -- on, not using: Spark puts using-columns first in o.*
+    left join reach r on r.counterparty = o.counterparty and r.month = o.month
+    left join book_share b on b.counterparty = o.counterparty and b.manager_id = o.manager_id and b.month = o.month
     -- plain joins on small distinct sets, not a correlated exists per transfer
     left join household_names hn on hn.household_id = o.household_id and hn.customer_name = o.counterparty_name
     left join relative_accounts ra on ra.manager_id = o.manager_id and ra.account = o.counterparty_account

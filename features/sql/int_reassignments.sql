@@ -29,7 +29,7 @@ ended as (
 taken_over as (
     select
         e.manager_id, e.customer_id, e.start_date,
-        arg_min(n.manager_id, (abs(date_diff('day', e.moved_on, n.start_date)), n.start_date, n.manager_id))
+        min_by(n.manager_id, {{ sort_key('abs(' ~ days_between('e.moved_on', 'n.start_date') ~ ')', 'n.start_date', 'n.manager_id') }})
             as new_manager
     from ended e
     join spells n
