@@ -108,9 +108,7 @@ def build_features(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings) -> 
     months = _run_dbt(con, {**variables, "since": since.isoformat()}, full=result.since is None,
                       since=since, as_of=as_of, result=result)
     result.rebuilt_months["feat_feature_scores"] = months
-    if result.failed_checks:
-        raise FeatureCheckFailed(
-            "feature checks failed: " + ", ".join(f"{k} ({v} rows)" for k, v in result.failed_checks.items()))
+    raise_failed_checks(result)
     con.execute("insert into feature_build_state values (?, ?)", [version, as_of])
     con.execute("delete from stg_changes")
     return result
@@ -173,6 +171,13 @@ def _run_dbt(con, variables: dict, full: bool, since: dt.date, as_of: dt.date, r
     for name in result.seconds:
         result.rows[name] = con.execute(f"select count(*) from {name}").fetchall()[0][0]
     return months
+
+
+def raise_failed_checks(result: FeatureBuild) -> None:
+    """FeatureCheckFailed naming every failed check and its offending rows, if any failed."""
+    if result.failed_checks:
+        raise FeatureCheckFailed(
+            "feature checks failed: " + ", ".join(f"{k} ({v} rows)" for k, v in result.failed_checks.items()))
 
 
 def collect_outcome(outcome, result: FeatureBuild) -> None:

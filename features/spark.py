@@ -39,12 +39,12 @@ from features.build import (
     EVERYTHING,
     PROJECT,
     FeatureBuild,
-    FeatureCheckFailed,
     batch_months,
     collect_outcome,
     feature_vars,
     invoke_dbt,
     prepare_calendar,
+    raise_failed_checks,
     skipped_features,
 )
 
@@ -112,9 +112,7 @@ def build_features_spark(con: duckdb.DuckDBPyConnection, as_of: dt.date, setting
             if ours:
                 spark.stop()
     result.rebuilt_months["feat_feature_scores"] = months
-    if result.failed_checks:
-        raise FeatureCheckFailed(
-            "feature checks failed: " + ", ".join(f"{k} ({v} rows)" for k, v in result.failed_checks.items()))
+    raise_failed_checks(result)
     con.execute("delete from stg_changes")  # built in full: nothing is left to restate
     return result
 

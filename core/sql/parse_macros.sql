@@ -107,17 +107,3 @@ create or replace macro parse_relation(x) as (
     when 'company' then 'company' when '关联企业' then 'company'
   end
 );
-
--- The same outside counterparty (feat_outflows and the report's counterparty evidence): the
--- account with its bank, else bank + name. A masked account (6222****1234) is no identifier
--- on its own: ten thousand tails per prefix and bank are shared by unrelated people, so a
--- masked account counts with the name beside it.
-create or replace macro counterparty_key(account, bank, name) as
-    case when account is not null and not contains(account, '*') then 'acct:' || account || '|' || coalesce(bank, '')
-         when account is not null then 'acct:' || account || '|' || coalesce(bank, '') || '|' || coalesce(name, '')
-         else 'name:' || coalesce(bank, '') || '|' || coalesce(name, '') end;
-
--- Age in whole years on a day: one less while that year's birthday is still to come. The
--- elderly features (feat_outflows, feat_attrition, int_matured_deals) and their evidence.
-create or replace macro age_on(birth, on_day) as
-    date_diff('year', birth, on_day) - (strftime(on_day, '%m%d') < strftime(birth, '%m%d'))::integer;

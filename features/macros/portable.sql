@@ -54,27 +54,22 @@
          - case when date_format({{ on_day }}, 'MMdd') < date_format({{ birth }}, 'MMdd') then 1 else 0 end as bigint)
 {%- endmacro %}
 
-{#- A contact off hours: outside business hours, on a weekend or a public holiday (make-up
-    working days count as workdays: is_workday from ref_calendar, NULL outside it). One
-    definition for the off-hours share (feat_contacts) and the evidence chains. The business
-    hours are text literals 'HH:MM:SS'. Spark has no TIME type: its clock time is compared as
-    zero-padded text, which orders like the time; its weekday() counts Monday = 0. -#}
 {#- Monday to Friday (the fallback workday outside ref_calendar's years): DuckDB's dayofweek
     counts Sunday = 0, Spark's weekday() Monday = 0. -#}
 {% macro monday_to_friday(ts) %}{{ return(adapter.dispatch('monday_to_friday')(ts)) }}{% endmacro %}
 {% macro default__monday_to_friday(ts) %}dayofweek({{ ts }}) between 1 and 5{% endmacro %}
 {% macro spark__monday_to_friday(ts) %}weekday({{ ts }}) < 5{% endmacro %}
 
-{% macro off_hours(contact_at, is_workday, business_start, business_end) %}{{ return(adapter.dispatch('off_hours')(contact_at, is_workday, business_start, business_end)) }}{% endmacro %}
-{% macro default__off_hours(contact_at, is_workday, business_start, business_end) -%}
-    (not coalesce({{ is_workday }}, dayofweek({{ contact_at }}) between 1 and 5)
-     or {{ contact_at }}::time < {{ business_start }}::time
-     or {{ contact_at }}::time >= {{ business_end }}::time)
+{#- A time of day outside business hours (int_contact_events: with a non-workday, what makes a
+    contact off hours). The business hours are text literals 'HH:MM:SS'. Spark has no TIME
+    type: its clock time is compared as zero-padded text, which orders like the time. -#}
+{% macro outside_business_hours(ts, business_start, business_end) %}{{ return(adapter.dispatch('outside_business_hours')(ts, business_start, business_end)) }}{% endmacro %}
+{% macro default__outside_business_hours(ts, business_start, business_end) -%}
+    ({{ ts }}::time < {{ business_start }}::time or {{ ts }}::time >= {{ business_end }}::time)
 {%- endmacro %}
-{% macro spark__off_hours(contact_at, is_workday, business_start, business_end) -%}
-    (not coalesce({{ is_workday }}, weekday({{ contact_at }}) < 5)
-     or date_format({{ contact_at }}, 'HH:mm:ss.SSSSSS') < {{ business_start }}
-     or date_format({{ contact_at }}, 'HH:mm:ss.SSSSSS') >= {{ business_end }})
+{% macro spark__outside_business_hours(ts, business_start, business_end) -%}
+    (date_format({{ ts }}, 'HH:mm:ss.SSSSSS') < {{ business_start }}
+     or date_format({{ ts }}, 'HH:mm:ss.SSSSSS') >= {{ business_end }})
 {%- endmacro %}
 
 {#- The same outside counterparty (feat_outflows and the report's counterparty evidence): the

@@ -34,7 +34,7 @@ final as (
         contact_id,
         customer_id,
         contact_at,
-        {{ off_hours('contact_at', '(not non_workday)', p('business_start'), p('business_end')) }} as off_hours,
+        non_workday or {{ outside_business_hours('contact_at', p('business_start'), p('business_end')) }} as off_hours,
         non_workday,
         greatest({{ seconds_between('contact_at', 'logged_at') }}, 0) / 86400.0 as lag_days,
         logged_at >= contact_at + {{ days_interval(p('late_log_days') ~ '::integer') }} as late_logged
