@@ -308,7 +308,7 @@ def evaluate(
 
     import pandas as pd
 
-    from features.build import build_features
+    from features.build import build_features_on_engine
     from models.evaluate import evaluate as measure
     from models.scoring import score_month
     from pipeline.loading import ingest_bundle
@@ -330,7 +330,7 @@ def evaluate(
                     ingest_bundle(con, bundle, settings.encoding)
                 month = _month(None, con)
                 if db is None:
-                    build_features(con, month, settings)
+                    build_features_on_engine(con, month, settings)  # the engine the settings name
                 if feedback_rounds:
                     from pipeline.replay import replay
 
